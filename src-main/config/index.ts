@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { z } from 'zod'
+import { Establishment } from '../contract'
+
+/** Default locations of the ANS Cryptolib CPS PKCS#11 library (DOMAIN.md §1.1). */
+export const CRYPTOLIB_DEFAULT_PATHS: Record<string, string[]> = {
+  linux: ['/opt/santesocial/CPS/lib/libcps3_pkcs11_lux.so', '/usr/local/galss/libcps3_pkcs11_lux.so'],
+  win32: ['C:\\Windows\\System32\\cps3_pkcs11_w64.dll', 'C:\\Windows\\SysWOW64\\cps3_pkcs11_w32.dll'],
+  darwin: ['/usr/local/lib/libcps3_pkcs11_osx.dylib'],
+}
+
+/** The hospital-IT configuration file (`chevet.config.json`), validated at start. */
+export const ConfigFile = z
+  .object({
+    centralUrl: z.string().url().optional(),
+    establishment: Establishment.optional(),
+    pkcs11Modules: z.array(z.string().min(1)).optional(),
+    trustAnchorsDir: z.string().min(1).optional(),
+    inactivityMinutes: z.number().int().min(1).max(240).optional(),
+    chromiumPath: z.string().min(1).optional(),
+  })
+  .strict()
+export type ConfigFile = z.infer<typeof ConfigFile>
+
+export interface ChevetConfig {
+  dataDir: string
+  /** Path of the config file that was read, or null when none exists. */
+  configFile: string | null
+  /** Raw database key from CHEVET_DB_KEY (64 hex digits), if set. Never logged. */
+  dbKeyHex: string | null
+  /** Port of the browser host; 0 picks a free port. */
+  port: number
+  centralUrl: string | null
+  trainingDir: string | null
+  establishment: Establishment | null
+  pkcs11Modules: string[]
+  trustAnchorsDir: string | null
+  inactivityMinutes: number
+  chromiumPath: string | null
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+/** The OS user-data directory, as Electron's `app.getPath('userData')` would give for "Chevet". */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  const home = os.homedir()
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Chevet')
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Chevet')
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Chevet')
+}
+
+/** zod speaks English; hospital IT reads French. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `clé inconnue : ${issue.keys.join(', ')}`
+    case 'invalid_type':
+      return `type invalide (attendu : ${issue.expected})`
+    case 'too_small':
+      return `valeur trop petite (minimum : ${String(issue.minimum)})`
+    case 'too_big':
+      return `valeur trop grande (maximum : ${String(issue.maximum)})`
+    case 'invalid_format':
+      return `format invalide (${issue.format})`
+    default:
+      return 'valeur invalide'
+  }
+}
+
+function readConfigFile(file: string): ConfigFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new ConfigError(`Fichier de configuration illisible (${file}) : ${(error as Error).message}`)
+  }
+  const parsed = ConfigFile.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.join('.') || '(racine)'
+    throw new ConfigError(`Fichier de configuration invalide (${file}) : « ${where} » — ${issue ? describeIssue(issue) : 'invalide'}`)
+  }
+  return parsed.data
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 0
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`CHEVET_PORT invalide : « ${value} » (un entier de 0 à 65535 est attendu)`)
+  }
+  return port
+}
+
+/**
+ * Builds the configuration from the environment and the optional config file
+ * (`CHEVET_CONFIG`, else `<data dir>/chevet.config.json`). Environment variables win over the file.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
+  const dataDir = path.resolve(env.CHEVET_DATA_DIR || defaultDataDir(env))
+  const candidate = env.CHEVET_CONFIG ? path.resolve(env.CHEVET_CONFIG) : path.join(dataDir, 'chevet.config.json')
+  if (env.CHEVET_CONFIG && !existsSync(candidate)) {
+    throw new ConfigError(`CHEVET_CONFIG désigne un fichier absent : ${candidate}`)
+  }
+  const file = existsSync(candidate) ? readConfigFile(candidate) : {}
+
+  const dbKeyHex = env.CHEVET_DB_KEY ?? null
+  if (dbKeyHex !== null && !/^[0-9a-fA-F]{64}$/.test(dbKeyHex)) {
+    throw new ConfigError('CHEVET_DB_KEY invalide : 64 chiffres hexadécimaux (32 octets) sont attendus')
+  }
+
+  const centralUrl = env.CHEVET_CENTRAL_URL || file.centralUrl || null
+  if (centralUrl !== null && !z.string().url().safeParse(centralUrl).success) {
+    throw new ConfigError(`CHEVET_CENTRAL_URL invalide : « ${centralUrl} »`)
+  }
+
+  const envModules = env.CHEVET_PKCS11_MODULE ? env.CHEVET_PKCS11_MODULE.split(path.delimiter).filter(Boolean) : null
+
+  return {
+    dataDir,
+    configFile: existsSync(candidate) ? candidate : null,
+    dbKeyHex,
+    port: parsePort(env.CHEVET_PORT),
+    centralUrl,
+    trainingDir: env.CHEVET_TRAINING_DIR ? path.resolve(env.CHEVET_TRAINING_DIR) : null,
+    establishment: file.establishment ?? null,
+    pkcs11Modules: envModules ?? file.pkcs11Modules ?? CRYPTOLIB_DEFAULT_PATHS[process.platform] ?? [],
+    trustAnchorsDir: file.trustAnchorsDir ?? null,
+    inactivityMinutes: file.inactivityMinutes ?? 10,
+    chromiumPath: env.CHEVET_CHROMIUM || file.chromiumPath || null,
+  }
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod'
+import { SessionStatus } from './session'
+
+/** Events pushed from main to the renderer. */
+export const events = {
+  'session.changed': SessionStatus,
+  'connectivity.changed': z.object({
+    state: z.enum(['online', 'degraded']),
+    /** ISO time of the newest data in the cache, shown in the degraded banner. */
+    dataAsOf: z.string().nullable(),
+  }),
+} as const
+
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(events, name)
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod'
+import { RpcErrorBody } from './errors'
+
+export * from './errors'
+export * from './system'
+export * from './session'
+export * from './methods'
+export * from './events'
+
+/** One call on the single RPC channel. */
+export const RpcRequest = z
+  .object({
+    method: z.string().min(1).max(100),
+    params: z.unknown().optional(),
+  })
+  .strict()
+export type RpcRequest = z.infer<typeof RpcRequest>
+
+export type RpcResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: RpcErrorBody }
+
+/** The only object the preload (or the browser-host adapter) puts on `window`. */
+export interface ChevetBridge {
+  rpc(method: string, params?: unknown): Promise<RpcResponse>
+  /** Subscribes to a main → renderer event; returns the unsubscribe function. */
+  on(event: string, listener: (payload: unknown) => void): () => void
+}
+
+/** Largest serialised RPC request accepted (bytes of JSON). Larger is INVALID before parsing. */
+export const MAX_REQUEST_BYTES = 1024 * 1024

@@ -1,0 +1,104 @@
+import {
+  MAX_REQUEST_BYTES,
+  RpcRequest,
+  isMethodName,
+  methods,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type RpcResponse,
+  type SessionState,
+} from '../contract'
+import { RpcFailure } from './failure'
+import type { Logger } from '../log'
+
+/** Who is calling: filled in by the shell (IPC sender) or the browser host (WebSocket connection). */
+export interface CallContext {
+  /** Identifier of the transport-level caller, for logs (never a user identity). */
+  readonly origin: string
+}
+
+export type Handler<M extends MethodName> = (
+  params: ParamsOf<M> extends infer P ? P : never,
+  ctx: CallContext,
+) => Promise<ResultOf<M>> | ResultOf<M>
+
+export type Handlers = { [M in MethodName]: Handler<M> }
+
+export interface DispatcherDeps {
+  handlers: Handlers
+  /** Current session state; `session` methods need `active`. */
+  sessionState: () => SessionState
+  log: Logger
+}
+
+export type Dispatch = (raw: unknown, ctx: CallContext) => Promise<RpcResponse>
+
+function fail(code: RpcFailure['code'], message: string): RpcResponse {
+  return { ok: false, error: { code, message } }
+}
+
+function approximateSize(raw: unknown): number {
+  if (typeof raw === 'string') return raw.length
+  try {
+    return JSON.stringify(raw)?.length ?? 0
+  } catch {
+    // Cycles or BigInt: not something a renderer can send as JSON.
+    return Number.POSITIVE_INFINITY
+  }
+}
+
+/**
+ * The one place where every call is checked, in order: size → shape → method → params → session → handler → result.
+ * It never throws: a malformed call is an INVALID answer; an unexpected error an INTERNAL one.
+ */
+export function createDispatcher(deps: DispatcherDeps): Dispatch {
+  const { handlers, sessionState, log } = deps
+
+  return async function dispatch(raw, ctx) {
+    if (approximateSize(raw) > MAX_REQUEST_BYTES) return fail('INVALID', 'request too large')
+
+    let request: unknown = raw
+    if (typeof raw === 'string') {
+      try {
+        request = JSON.parse(raw)
+      } catch {
+        return fail('INVALID', 'request is not JSON')
+      }
+    }
+    const shape = RpcRequest.safeParse(request)
+    if (!shape.success) return fail('INVALID', 'request must be { method, params }')
+    const { method } = shape.data
+    if (!isMethodName(method)) return fail('INVALID', `unknown method ${JSON.stringify(method.slice(0, 100))}`)
+
+    const spec = methods[method]
+    const params = spec.params.safeParse(shape.data.params ?? {})
+    if (!params.success) {
+      const where = params.error.issues[0]?.path.join('.') || '(root)'
+      return fail('INVALID', `invalid params for ${method} at ${where}`)
+    }
+
+    if (spec.access === 'session') {
+      const state = sessionState()
+      if (state === 'signed-out') return fail('UNAUTHENTICATED', 'no session')
+      if (state === 'locked') return fail('LOCKED', 'session locked')
+    }
+
+    try {
+      const handler = handlers[method] as (p: unknown, c: CallContext) => unknown
+      const value = await handler(params.data, ctx)
+      const checked = spec.result.safeParse(value)
+      if (!checked.success) {
+        log.error('rpc.result.invalid', { method, issue: checked.error.issues[0]?.path.join('.') ?? '' })
+        return fail('INTERNAL', 'the service returned an invalid result')
+      }
+      return { ok: true, value: checked.data }
+    } catch (error) {
+      if (error instanceof RpcFailure) return fail(error.code, error.message)
+      log.error('rpc.handler.error', { method, error: error instanceof Error ? error.name : typeof error })
+      return fail('INTERNAL', 'internal error')
+    }
+  }
+}
+
+export type { MethodName }

@@ -1,0 +1,5 @@
+import type { Migration } from '../migration'
+import initial from './0001-initial'
+
+/** Every schema step, in order. Listed by hand (no directory scan) so that the main bundle carries them. */
+export const migrations: readonly Migration[] = [initial]

@@ -1,0 +1,57 @@
+import { expect, test } from './fixtures'
+
+test.describe('keyboard', () => {
+  test('the PIN field has the focus on arrival and Tab leads to the submit button', async ({ page, host }) => {
+    await page.goto(host.url)
+    const pin = page.getByLabel('Code porteur (PIN)')
+    await expect(pin).toBeFocused()
+    await page.keyboard.press('Tab')
+    await expect(page.getByRole('button', { name: 'Se connecter avec la carte' })).toBeFocused()
+    await page.keyboard.press('Shift+Tab')
+    await expect(pin).toBeFocused()
+  })
+
+  test('the tab order runs from the skip link through the top bar to the card form', async ({ page, host }) => {
+    await page.goto(host.url)
+    await expect(page.getByRole('status', { name: 'Environnement' })).toBeVisible()
+    await page.locator(':focus').blur()
+
+    const nav = page.getByRole('navigation', { name: 'Navigation principale' })
+    const expected = [
+      page.getByRole('link', { name: 'Aller au contenu principal' }),
+      nav.getByRole('link', { name: 'Connexion' }),
+      nav.getByRole('link', { name: 'À propos / diagnostic' }),
+      page.getByRole('button', { name: 'Verrouiller le poste' }),
+      page.getByRole('button', { name: 'Switch the interface to English' }),
+      page.getByLabel('Code porteur (PIN)'),
+      page.getByRole('button', { name: 'Se connecter avec la carte' }),
+    ]
+    for (const control of expected) {
+      await page.keyboard.press('Tab')
+      await expect(control).toBeFocused()
+    }
+  })
+
+  test('the skip link is visible when focused and moves the focus to the main content', async ({ page, host }) => {
+    await page.goto(host.url)
+    await page.locator(':focus').blur()
+    await page.keyboard.press('Tab')
+    const skip = page.getByRole('link', { name: 'Aller au contenu principal' })
+    await expect(skip).toBeFocused()
+    await expect(skip).toBeInViewport()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeFocused()
+    // The skip link must not have been taken for a route by the hash router.
+    await expect(page).toHaveURL(/#\/connexion$/)
+  })
+
+  test('the diagnostic screen is reached and rerun from the keyboard', async ({ page, host }) => {
+    await page.goto(host.url)
+    await page.getByRole('link', { name: 'À propos / diagnostic' }).focus()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('heading', { level: 1, name: 'À propos / diagnostic' })).toBeFocused()
+    await page.getByRole('button', { name: 'Relancer le diagnostic' }).focus()
+    await page.keyboard.press('Enter')
+    await expect(page.getByText('Diagnostic mis à jour.')).toBeAttached()
+  })
+})

@@ -1,0 +1,64 @@
+import { expect, test } from './fixtures'
+
+test.describe('sign-in screen', () => {
+  test('opens in French, with the training banner, without console error or CSP violation', async ({
+    page,
+    host,
+    problems,
+  }, testInfo) => {
+    await page.goto(host.url)
+
+    await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeVisible()
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr')
+    await expect(page).toHaveTitle('Connexion — Chevet')
+    const banner = page.getByRole('status', { name: 'Environnement' })
+    await expect(banner).toContainText('Environnement de formation — données fictives')
+    await expect(page.getByRole('banner')).toContainText('Établissement non configuré')
+    await expect(page.getByRole('banner')).toContainText('Aucun utilisateur connecté')
+    await expect(page.getByRole('region', { name: 'Carte CPS / CPE' })).toContainText('Aucune carte détectée')
+    await expect(page.getByRole('region', { name: 'e-CPS (Pro Santé Connect)' })).toBeVisible()
+    await expect(page.getByRole('button', { name: 'Se connecter avec e-CPS' })).toBeDisabled()
+
+    // Nobody is signed in: the lock button says why it does nothing.
+    const lock = page.getByRole('button', { name: 'Verrouiller le poste' })
+    await expect(lock).toHaveAttribute('aria-disabled', 'true')
+    await expect(lock).toHaveAccessibleDescription('Le verrouillage est disponible une fois un utilisateur connecté.')
+
+    // The token left the address bar as soon as the page read it.
+    expect(page.url()).not.toContain(host.token)
+    expect(page.url()).not.toContain('token')
+
+    await page.screenshot({ path: testInfo.outputPath('sign-in.png'), fullPage: true })
+    expect(problems.errors).toEqual([])
+    expect(await problems.cspViolations()).toEqual([])
+  })
+
+  test('a reload of the tab keeps working without the token in the address', async ({ page, host, problems }) => {
+    await page.goto(host.url)
+    await expect(page.getByRole('status', { name: 'Environnement' })).toBeVisible()
+    await page.reload()
+    await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeVisible()
+    await expect(page.getByRole('status', { name: 'Environnement' })).toContainText('données fictives')
+    expect(problems.errors).toEqual([])
+  })
+
+  test('the card form answers in French that no reader or card is detected, and forgets the PIN', async ({
+    page,
+    host,
+  }) => {
+    await page.goto(host.url)
+    const pin = page.getByLabel('Code porteur (PIN)')
+    await expect(pin).toHaveAttribute('type', 'password')
+    await expect(pin).toHaveAttribute('inputmode', 'numeric')
+    await expect(pin).toHaveAttribute('autocomplete', 'off')
+
+    await page.getByRole('button', { name: 'Se connecter avec la carte' }).click()
+    await expect(page.getByRole('alert')).toHaveText('Saisissez votre code porteur.')
+
+    await pin.fill('1234')
+    await pin.press('Enter')
+    await expect(page.getByRole('alert')).toContainText('Aucun lecteur de carte ni aucune carte')
+    await expect(pin).toHaveValue('')
+    await expect(pin).toBeFocused()
+  })
+})
