@@ -1,4 +1,4 @@
-import type { ChevetBridge, RpcResponse } from '../src-main/contract'
+import { HOST_RPC_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX, type ChevetBridge, type RpcResponse } from '../src-main/contract'
 
 /**
  * Gives the page `window.chevet` when it runs in plain Chromium against the browser host (no preload there).
@@ -87,7 +87,7 @@ class HostConnection implements HostLink {
 
   constructor(token: string) {
     this.#token = token
-    this.#url = `${location.origin.replace(/^http/, 'ws')}/rpc?token=${encodeURIComponent(this.#token)}`
+    this.#url = `${location.origin.replace(/^http/, 'ws')}/rpc`
   }
 
   subscribe(listener: (state: LinkState) => void): () => void {
@@ -103,7 +103,7 @@ class HostConnection implements HostLink {
 
   connect(): void {
     let opened = false
-    const socket = new WebSocket(this.#url)
+    const socket = new WebSocket(this.#url, [HOST_RPC_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX + this.#token])
     this.#socket = socket
     socket.onopen = () => {
       opened = true

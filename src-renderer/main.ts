@@ -6,7 +6,7 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import { installHostAdapter } from './host-adapter'
 import { i18n } from './i18n'
-import { router } from './router'
+import { createAppRouter } from './router'
 import { useSessionStore } from './stores/session'
 import { useSystemStore } from './stores/system'
 
@@ -16,7 +16,7 @@ const hostLink = installHostAdapter()
 const app = createApp(App)
 app.use(createPinia())
 app.use(i18n)
-app.use(router)
+app.use(createAppRouter())
 
 const system = useSystemStore()
 const session = useSessionStore()

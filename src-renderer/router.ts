@@ -1,4 +1,4 @@
-import { createRouter, createWebHashHistory } from 'vue-router'
+import { createRouter, createWebHashHistory, type Router } from 'vue-router'
 import SignInView from './views/SignInView.vue'
 import AboutView from './views/AboutView.vue'
 
@@ -11,18 +11,24 @@ declare module 'vue-router' {
   }
 }
 
-// Hash history: the page is a single file served by app:// or the browser host, with no server-side routes.
-export const router = createRouter({
-  history: createWebHashHistory(),
-  routes: [
-    { path: '/', redirect: '/connexion' },
-    {
-      path: '/connexion',
-      name: 'sign-in',
-      component: SignInView,
-      meta: { titleKey: 'signIn.title', focusesItself: true },
-    },
-    { path: '/a-propos', name: 'about', component: AboutView, meta: { titleKey: 'about.title' } },
-    { path: '/:rest(.*)*', redirect: '/connexion' },
-  ],
-})
+/**
+ * Hash history: the page is a single file served by app:// or the browser host, with no server-side routes.
+ * A function, not a module-level router: creating the history rewrites the fragment, which must wait until
+ * the host adapter has taken its token out of it.
+ */
+export function createAppRouter(): Router {
+  return createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', redirect: '/connexion' },
+      {
+        path: '/connexion',
+        name: 'sign-in',
+        component: SignInView,
+        meta: { titleKey: 'signIn.title', focusesItself: true },
+      },
+      { path: '/a-propos', name: 'about', component: AboutView, meta: { titleKey: 'about.title' } },
+      { path: '/:rest(.*)*', redirect: '/connexion' },
+    ],
+  })
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { base64url, compactVerify, decodeProtectedHeader, importX509 } from 'jose'
 // Loads @peculiar/x509 with its Reflect polyfill and Node's WebCrypto; see that file for why it lives there.
-import { x509 } from '../training/pki/x509'
+import { x509, type X509 } from './x509'
 import type { CardAlgorithm, CardSession } from './card'
 
 /**
@@ -70,12 +70,12 @@ export function holderKind(idNat: string): CardHolderKind {
   return 'unknown'
 }
 
-function field(certificate: x509.X509Certificate, oid: string): string | null {
+function field(certificate: X509.X509Certificate, oid: string): string | null {
   return certificate.subjectName.getField(oid)[0] ?? null
 }
 
 /** The professional's identity as IGC-Santé puts it in the subject: CN = idNat, SN, GN, title, O. */
-export function readCertificateIdentity(certificate: x509.X509Certificate): CertificateIdentity {
+export function readCertificateIdentity(certificate: X509.X509Certificate): CertificateIdentity {
   const idNat = field(certificate, OID.commonName)
   if (!idNat) throw new AssertionError('ASSERTION_INVALID', 'certificate subject has no CN (national id)')
   const san = certificate.getExtension(x509.SubjectAlternativeNameExtension)
@@ -129,7 +129,7 @@ export async function createCardAssertion(options: CreateCardAssertionOptions): 
 export interface VerifyCardAssertionOptions {
   audience: string
   /** Roots (IGC-Santé production or test, or the training CA); intermediates come from x5c. */
-  trustAnchors: x509.X509Certificate[]
+  trustAnchors: X509.X509Certificate[]
   now?: Date
   maxLifetimeSeconds?: number
   clockToleranceSeconds?: number
@@ -137,16 +137,14 @@ export interface VerifyCardAssertionOptions {
   seenJti: (jti: string, expiresAt: Date) => boolean
 }
 
-export interface VerifiedCardAssertion {
-  idNat: string
-  kind: CardHolderKind
-  identity: CertificateIdentity
-  certificate: x509.X509Certificate
+/** The holder as the certificate names them, and the assertion's jti and expiry. */
+export interface VerifiedCardAssertion extends CertificateIdentity {
+  certificate: X509.X509Certificate
   jti: string
   expiresAt: Date
 }
 
-function parseX5c(value: unknown): x509.X509Certificate[] {
+function parseX5c(value: unknown): X509.X509Certificate[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_CHAIN) {
     throw new AssertionError('ASSERTION_INVALID', `x5c must hold 1 to ${MAX_CHAIN} certificates`)
   }
@@ -166,7 +164,7 @@ function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
   return Buffer.from(a).equals(Buffer.from(b))
 }
 
-async function issued(child: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+async function issued(child: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
   if (!sameBytes(child.issuerName.toArrayBuffer(), issuer.subjectName.toArrayBuffer())) return false
   try {
     return await child.verify({ publicKey: issuer.publicKey, signatureOnly: true })
@@ -176,14 +174,14 @@ async function issued(child: x509.X509Certificate, issuer: x509.X509Certificate)
 }
 
 /** Leaf first, trust anchor last; throws CERT_UNTRUSTED when no signed path reaches an anchor. */
-async function buildChain(certificates: x509.X509Certificate[], anchors: x509.X509Certificate[]): Promise<x509.X509Certificate[]> {
+async function buildChain(certificates: X509.X509Certificate[], anchors: X509.X509Certificate[]): Promise<X509.X509Certificate[]> {
   const [leaf, ...pool] = certificates
   if (!leaf) throw new AssertionError('ASSERTION_INVALID', 'empty x5c')
   const chain = [leaf]
   let current = leaf
   while (chain.length <= MAX_CHAIN) {
     if (anchors.some((anchor) => sameBytes(anchor.rawData, current.rawData))) return chain
-    let next: x509.X509Certificate | undefined
+    let next: X509.X509Certificate | undefined
     for (const anchor of anchors) if (!next && (await issued(current, anchor))) next = anchor
     if (next) return [...chain, next]
     for (const candidate of pool) if (!next && !chain.includes(candidate) && (await issued(current, candidate))) next = candidate
@@ -194,7 +192,7 @@ async function buildChain(certificates: x509.X509Certificate[], anchors: x509.X5
   throw new AssertionError('CERT_UNTRUSTED', 'certificate chain too long')
 }
 
-function checkChain(chain: x509.X509Certificate[], now: Date): void {
+function checkChain(chain: X509.X509Certificate[], now: Date): void {
   chain.forEach((certificate, index) => {
     const which = index === 0 ? 'card certificate' : `issuer "${certificate.subject}"`
     if (now < certificate.notBefore) throw new AssertionError('CERT_NOT_YET_VALID', `${which} is not valid before ${certificate.notBefore.toISOString()}`)
@@ -259,7 +257,7 @@ export async function verifyCardAssertion(jws: string, options: VerifyCardAssert
 
   const chain = await buildChain(parseX5c(header.x5c), options.trustAnchors)
   checkChain(chain, now)
-  const leaf = chain[0] as x509.X509Certificate
+  const leaf = chain[0] as X509.X509Certificate
   const identity = readCertificateIdentity(leaf)
 
   let payload: Record<string, unknown>
@@ -290,7 +288,7 @@ export async function verifyCardAssertion(jws: string, options: VerifyCardAssert
   // Last, so a forged or expired assertion cannot burn someone's jti.
   if (options.seenJti(jti, expiresAt)) throw new AssertionError('REPLAYED', 'jti already used')
 
-  return { idNat: identity.idNat, kind: identity.kind, identity, certificate: leaf, jti, expiresAt }
+  return { ...identity, certificate: leaf, jti, expiresAt }
 }
 
 /** A seenJti for one process: remembers each jti until its assertion could no longer pass the exp check. */

@@ -28,7 +28,7 @@ export async function runBrowserHost(): Promise<{ services: Services; host: Brow
   }
   const log = createLogger({ dir: path.join(config.dataDir, 'logs') })
   const keyVault = chooseNodeKeyVault(config)
-  if (keyVault.warning) process.stderr.write(`chevet: ATTENTION — ${keyVault.warning}\n`)
+  if (keyVault.warning) process.stderr.write(`chevet: ${keyVault.warning}\n`)
 
   const rendererDir = process.env.CHEVET_RENDERER_DIR ? path.resolve(process.env.CHEVET_RENDERER_DIR) : defaultRendererDir()
   if (!existsSync(path.join(rendererDir, 'index.html'))) {

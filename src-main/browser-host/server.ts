@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, statSync } from 'node:fs'
+import { createReadStream, realpathSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { MAX_REQUEST_BYTES } from '../contract'
+import { HOST_RPC_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX, MAX_REQUEST_BYTES } from '../contract'
 import type { Services } from '../compose'
-import { RENDERER_HEADERS, mimeTypeOf, resolveStaticPath } from '../http/static-files'
+import { RENDERER_HEADERS, isInside, mimeTypeOf, resolveStaticPath } from '../http/static-files'
 
 export interface BrowserHostOptions {
   services: Pick<Services, 'dispatch' | 'events' | 'log'>
@@ -52,7 +52,19 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   let allowedHosts = new Set<string>()
   let allowedOrigins = new Set<string>()
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES + 1024 })
+  let realRoot: string | null = null
+  try {
+    realRoot = realpathSync(rendererDir)
+  } catch {
+    realRoot = null
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_REQUEST_BYTES + 1024,
+    // Answer with the protocol name only: the token is never echoed back.
+    handleProtocols: () => HOST_RPC_PROTOCOL,
+  })
 
   function serveFile(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -60,12 +72,18 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return
     }
     const { pathname } = new URL(req.url ?? '/', 'http://placeholder')
-    const file = resolveStaticPath(rendererDir, pathname)
+    const resolved = resolveStaticPath(rendererDir, pathname)
+    let file: string | null = null
     let size = -1
-    if (file) {
+    if (resolved && realRoot) {
       try {
-        const stat = statSync(file)
-        if (stat.isFile()) size = stat.size
+        // Symbolic links are followed, and must still land inside the renderer.
+        const real = realpathSync(resolved)
+        const stat = statSync(real)
+        if (isInside(realRoot, real) && stat.isFile()) {
+          file = real
+          size = stat.size
+        }
       } catch {
         size = -1
       }
@@ -99,7 +117,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       services.log.warn('host.ws.refused', { reason: 'origin' })
       return refuseUpgrade(socket, 403, 'Forbidden')
     }
-    if (!sameSecret(url.searchParams.get('token') ?? '', tokenBytes)) {
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+    const presented = offered.find((p) => p.startsWith(HOST_TOKEN_PROTOCOL_PREFIX))?.slice(HOST_TOKEN_PROTOCOL_PREFIX.length)
+    if (!offered.includes(HOST_RPC_PROTOCOL) || !sameSecret(presented ?? '', tokenBytes)) {
       services.log.warn('host.ws.refused', { reason: 'token' })
       return refuseUpgrade(socket, 401, 'Unauthorized')
     }

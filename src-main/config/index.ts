@@ -20,6 +20,10 @@ export const ConfigFile = z
     trustAnchorsDir: z.string().min(1).optional(),
     inactivityMinutes: z.number().int().min(1).max(240).optional(),
     chromiumPath: z.string().min(1).optional(),
+    /** Hosts (and their subdomains) whose https links may open in the system browser. */
+    externalLinkHosts: z
+      .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'nom d’hôte attendu, ex. esante.gouv.fr'))
+      .optional(),
   })
   .strict()
 export type ConfigFile = z.infer<typeof ConfigFile>
@@ -39,6 +43,8 @@ export interface ChevetConfig {
   trustAnchorsDir: string | null
   inactivityMinutes: number
   chromiumPath: string | null
+  /** null: the shell's default allow-list. */
+  externalLinkHosts: string[] | null
 }
 
 export class ConfigError extends Error {
@@ -135,5 +141,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
     trustAnchorsDir: file.trustAnchorsDir ?? null,
     inactivityMinutes: file.inactivityMinutes ?? 10,
     chromiumPath: env.CHEVET_CHROMIUM || file.chromiumPath || null,
+    externalLinkHosts: file.externalLinkHosts ?? null,
   }
 }

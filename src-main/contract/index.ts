@@ -25,5 +25,12 @@ export interface ChevetBridge {
   on(event: string, listener: (payload: unknown) => void): () => void
 }
 
+/**
+ * Browser host WebSocket subprotocols: the page offers both; the token travels in the handshake header, never in
+ * the URL (which browsers print in their console and logs).
+ */
+export const HOST_RPC_PROTOCOL = 'chevet.rpc.v1'
+export const HOST_TOKEN_PROTOCOL_PREFIX = 'chevet.token.'
+
 /** Largest serialised RPC request accepted (bytes of JSON). Larger is INVALID before parsing. */
 export const MAX_REQUEST_BYTES = 1024 * 1024

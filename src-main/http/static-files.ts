@@ -29,38 +29,59 @@ const MIME_TYPES: Readonly<Record<string, string>> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
   '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
   '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',
-  '.map': 'application/json; charset=utf-8',
+  '.otf': 'font/otf',
+  '.wasm': 'application/wasm',
 }
 
 export function mimeTypeOf(file: string): string {
   return MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
+/** Whether `candidate` lies strictly inside `base` (both absolute). */
+export function isInside(base: string, candidate: string): boolean {
+  const relative = path.relative(base, candidate)
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+}
+
 /**
- * Maps the path part of a URL to a file under `root`, or null when the path could escape it.
- * Refuses rather than repairs: encoded separators, dot segments, backslashes, NUL and drive letters
- * have no business in a renderer asset path.
+ * Maps the raw (still encoded) path part of a URL to a file under `root`, or null when it must not be served.
+ * The raw path is inspected before any normalisation: a request that *tries* to climb out is refused,
+ * not silently rewritten into a legitimate one. Callers serving files should also check, after resolving
+ * symbolic links, that the real path is still inside the real root.
  */
-export function resolveStaticPath(root: string, urlPathname: string): string | null {
+export function resolveStaticPath(root: string, rawPath: string): string | null {
+  // Encoded separators and NUL have no business in a renderer asset path.
+  if (/%(2f|5c|00)/i.test(rawPath) || rawPath.includes('\\')) return null
   let decoded: string
   try {
-    decoded = decodeURIComponent(urlPathname)
+    decoded = decodeURIComponent(rawPath)
   } catch {
     return null
   }
-  if (/%2f|%5c/i.test(urlPathname)) return null
-  if (decoded.includes('\0') || decoded.includes('\\')) return null
-  const segments = decoded.split('/').filter((segment) => segment !== '')
-  if (segments.some((segment) => segment === '.' || segment === '..' || /^[a-zA-Z]:/.test(segment))) return null
+  if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\')) return null
+
+  const segments = decoded.split('/').slice(1)
+  if (segments.at(-1) === '') segments.pop()
+  for (const segment of segments) {
+    // Empty segments (`//etc`), dot segments and drive letters or streams (`C:`, `file:stream`) are refused.
+    if (segment === '' || segment === '.' || segment === '..' || segment.includes(':')) return null
+  }
   const relative = segments.length === 0 ? 'index.html' : segments.join('/')
-  const resolvedRoot = path.resolve(root)
-  const resolved = path.resolve(resolvedRoot, relative)
-  if (resolved !== resolvedRoot && !resolved.startsWith(resolvedRoot + path.sep)) return null
-  return resolved
+  if (path.isAbsolute(relative)) return null
+
+  const base = path.resolve(root)
+  const full = path.resolve(base, relative)
+  return isInside(base, full) ? full : null
 }

@@ -53,7 +53,7 @@ export async function runShell(): Promise<void> {
 
   installContentsHooks(app, {
     openExternal: (url) => shell.openExternal(url),
-    allowedHosts: DEFAULT_EXTERNAL_HOSTS,
+    allowedHosts: config.externalLinkHosts ?? DEFAULT_EXTERNAL_HOSTS,
     log,
   })
   app.on('second-instance', () => focusWindow(state.win))

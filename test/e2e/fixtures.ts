@@ -21,6 +21,8 @@ export interface Host {
   readonly port: number
   readonly token: string
   readonly dataDir: string
+  /** The database key given through CHEVET_DB_KEY, to restart on the same data. */
+  readonly dbKey: string
   /** Stops the process (SIGTERM, then SIGKILL); the data directory is kept for a restart. */
   stop(): Promise<void>
 }
@@ -53,7 +55,8 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
   // The host must not pick up a developer's configuration: only what the test chooses.
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('CHEVET_')) env[key] = value
   env.CHEVET_DATA_DIR = dataDir
-  env.CHEVET_DB_KEY = options.dbKey ?? randomBytes(32).toString('hex')
+  const dbKey = options.dbKey ?? randomBytes(32).toString('hex')
+  env.CHEVET_DB_KEY = dbKey
   if (options.port !== undefined) env.CHEVET_PORT = String(options.port)
 
   const child = spawn(process.execPath, ['--import', 'tsx', HOST_ENTRY], {
@@ -97,6 +100,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     port: Number(port),
     token: token!,
     dataDir,
+    dbKey,
     async stop() {
       child.kill('SIGTERM')
       if (!(await waitForExit(child, 5000))) {

@@ -7,6 +7,7 @@ import { startBrowserHost, type BrowserHost } from '../../src-main/browser-host/
 import { createDispatcher } from '../../src-main/rpc/dispatcher'
 import { EventBus } from '../../src-main/events'
 import { createMemoryLogger } from '../../src-main/log'
+import { HOST_RPC_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX } from '../../src-main/contract'
 
 // The real host over real sockets; the services behind it are the real dispatcher with small handlers.
 let host: BrowserHost
@@ -47,7 +48,7 @@ afterAll(async () => {
 
 function connect(options: { token?: string; origin?: string; host?: string } = {}): Promise<WebSocket> {
   const token = options.token ?? host.token
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${encodeURIComponent(token)}`, {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc`, [HOST_RPC_PROTOCOL, `${HOST_TOKEN_PROTOCOL_PREFIX}${token}`], {
     origin: options.origin ?? host.origin,
     headers: options.host ? { Host: options.host } : {},
   })
@@ -101,8 +102,9 @@ describe('browser host', () => {
     expect(answer).toBe(421)
   })
 
-  it('answers RPC calls over the socket with the launch token', async () => {
+  it('answers RPC calls over the socket with the launch token, without echoing the token', async () => {
     const ws = await connect()
+    expect(ws.protocol).toBe(HOST_RPC_PROTOCOL)
     const answer = await call(ws, { id: 1, method: 'system.info', params: {} })
     expect(answer).toMatchObject({ id: 1, response: { ok: true, value: { product: 'Chevet' } } })
     const bad = await call(ws, { id: 2, method: 'nope' })
@@ -126,6 +128,14 @@ describe('browser host', () => {
     await expect(connect({ origin: 'https://evil.example' })).rejects.toThrow('HTTP 403')
     await expect(connect({ origin: 'null' })).rejects.toThrow('HTTP 403')
     await expect(connect({ host: 'evil.example' })).rejects.toThrow('HTTP 403')
+    // The token in the URL (where browsers log it) is not accepted.
+    await expect(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { origin: host.origin })
+        ws.once('open', resolve)
+        ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+      }),
+    ).rejects.toThrow('HTTP 401')
   })
 
   it('draws a fresh token at every launch', async () => {
@@ -137,7 +147,9 @@ describe('browser host', () => {
     expect(other.token).not.toBe(host.token)
     await expect(
       new Promise((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${other.port}/rpc?token=${host.token}`, { origin: other.origin })
+        const ws = new WebSocket(`ws://127.0.0.1:${other.port}/rpc`, [HOST_RPC_PROTOCOL, `${HOST_TOKEN_PROTOCOL_PREFIX}${host.token}`], {
+          origin: other.origin,
+        })
         ws.once('open', resolve)
         ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)))
       }),

@@ -22,6 +22,8 @@ describe('static file resolution', () => {
     '/C:/Windows/win.ini',
     '/%E0%A4%A',
     '/./index.html',
+    '//etc/passwd',
+    '/assets/C:stream',
   ])('refuses %s', (pathname) => {
     expect(resolveStaticPath(root, pathname)).toBeNull()
   })
@@ -30,5 +32,12 @@ describe('static file resolution', () => {
     expect(RENDERER_CSP).toContain("default-src 'none'")
     expect(RENDERER_CSP).toContain("script-src 'self'")
     expect(RENDERER_CSP).not.toMatch(/unsafe-inline|unsafe-eval|\*/)
+  })
+})
+
+describe('one policy for both hosts', () => {
+  it('gives the app:// scheme the same CSP as the browser host', async () => {
+    const { securityHeaders } = await import('../../src-main/shell/app-protocol')
+    expect(securityHeaders('text/html')['Content-Security-Policy']).toBe(RENDERER_CSP)
   })
 })

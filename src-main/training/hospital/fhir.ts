@@ -1,11 +1,13 @@
-import type { CodeableConcept, Coding, Quantity, Reference } from '@medplum/fhirtypes'
+import type { CodeableConcept, Coding, Quantity, Reference, Resource, ResourceType } from '@medplum/fhirtypes'
 import { UCUM } from './systems'
 
 export const HOUR = 3_600_000
 export const DAY = 24 * HOUR
 export const YEAR = 365.25 * DAY
 
-export function ref(type: string, id: string, display?: string): Reference {
+type ResourceOf<K extends ResourceType> = Extract<Resource, { resourceType: K }>
+
+export function ref<K extends ResourceType>(type: K, id: string, display?: string): Reference<ResourceOf<K>> {
   return display === undefined ? { reference: `${type}/${id}` } : { reference: `${type}/${id}`, display }
 }
 
@@ -53,6 +55,13 @@ export function ageAt(birthDate: string, ms: number): number {
     (at.getUTCMonth() === birth.getUTCMonth() && at.getUTCDate() < birth.getUTCDate())
   if (beforeBirthday) age--
   return age
+}
+
+/** A birth date at which someone is exactly `age` at `atMs`, their birthday `daysAgo` (1…364) days past. */
+export function birthDateAtAge(atMs: number, age: number, daysAgo: number): string {
+  const at = new Date(atMs)
+  const anniversary = Date.UTC(at.getUTCFullYear() - age, at.getUTCMonth(), at.getUTCDate())
+  return date(anniversary - Math.round(daysAgo) * DAY)
 }
 
 export function pad(n: number, width = 4): string {

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPair, webcrypto } from 'node:crypto'
 import type { webcrypto as WebCrypto } from 'node:crypto'
-import { x509 } from './x509'
+import { x509, type X509 } from '../../auth/x509'
 
 /**
  * The training CA: a root and a "PERSONNES" intermediate whose names mimic the IGC-Santé test chain
@@ -52,7 +52,7 @@ export interface RsaKeyPair {
 }
 
 export interface CertificateAuthority {
-  certificate: x509.X509Certificate
+  certificate: X509.X509Certificate
   privateKey: Uint8Array
   signingKey: WebCrypto.CryptoKey
 }
@@ -80,11 +80,11 @@ export function importCaSigningKey(pkcs8: Uint8Array): Promise<WebCrypto.CryptoK
   return webcrypto.subtle.importKey('pkcs8', pkcs8, CA_SIGNATURE, false, ['sign'])
 }
 
-function utf8(value: string): x509.JsonAttributeObject[] {
+function utf8(value: string): X509.JsonAttributeObject[] {
   return [{ utf8String: value }]
 }
 
-function caName(commonName: string): x509.Name {
+function caName(commonName: string): X509.Name {
   return new x509.Name([
     { [OID.country]: [{ printableString: 'FR' }] },
     { [OID.organization]: utf8('ASIP-SANTE') },
@@ -94,7 +94,7 @@ function caName(commonName: string): x509.Name {
 }
 
 /** `CN=<idNat>+SN=<surname>+GN=<given name>, title=<profession>, [O=<establishment>,] C=FR` (DOMAIN.md §1.2). */
-export function staffName(staff: Pick<TrainingStaff, 'idNat' | 'familyName' | 'givenName' | 'profession' | 'organization'>): x509.Name {
+export function staffName(staff: Pick<TrainingStaff, 'idNat' | 'familyName' | 'givenName' | 'profession' | 'organization'>): X509.Name {
   return new x509.Name([
     { [OID.country]: [{ printableString: 'FR' }] },
     ...(staff.organization ? [{ [OID.organization]: utf8(staff.organization) }] : []),
@@ -121,7 +121,7 @@ async function createAuthority(
 ): Promise<CertificateAuthority> {
   const signingKey = await importCaSigningKey(keys.privateKey)
   const spki = new x509.PublicKey(keys.publicKey)
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(true, issuer ? 0 : undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(spki),
@@ -153,7 +153,7 @@ export interface IssueOptions {
   notBefore?: Date
   notAfter?: Date
   /** Overrides the usage's key usage bits (tests use it to issue a certificate the verifier must refuse). */
-  keyUsages?: x509.KeyUsageFlags
+  keyUsages?: X509.KeyUsageFlags
 }
 
 /** A staff member's authentication (digitalSignature, clientAuth) or signature (nonRepudiation) certificate. */
@@ -162,11 +162,11 @@ export async function issueStaffCertificate(
   staff: Pick<TrainingStaff, 'idNat' | 'familyName' | 'givenName' | 'profession' | 'organization'>,
   publicKey: Uint8Array,
   options: IssueOptions,
-): Promise<x509.X509Certificate> {
+): Promise<X509.X509Certificate> {
   const spki = new x509.PublicKey(publicKey)
   const authentication = options.usage === 'authentication'
   const defaultUsages = authentication ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.nonRepudiation
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(options.keyUsages ?? defaultUsages, true),
     await x509.SubjectKeyIdentifierExtension.create(spki),

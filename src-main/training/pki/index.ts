@@ -20,4 +20,4 @@ export {
 } from './pki'
 export { loadOrCreateTrainingPki, loadTrainingPki, saveTrainingPki, saveVirtualCard } from './store'
 export { createVirtualCardProvider, type VirtualCardProvider, type VirtualCardProviderOptions } from './virtual-cards'
-export { x509 } from './x509'
+export { x509, type X509 } from '../../auth/x509'

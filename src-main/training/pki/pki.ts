@@ -8,7 +8,7 @@ import {
   type TrainingStaff,
 } from './ca'
 import { hashPin, type PinHash } from './pin'
-import type { x509 } from './x509'
+import type { X509 } from '../../auth/x509'
 
 export interface CardKey {
   /** PKCS#8 DER: a virtual card's key is software, unlike a real card's. */
@@ -62,7 +62,7 @@ export function validateStaff(staff: readonly TrainingStaff[]): void {
   }
 }
 
-function der(certificate: x509.X509Certificate): Uint8Array {
+function der(certificate: X509.X509Certificate): Uint8Array {
   return new Uint8Array(certificate.rawData)
 }
 
@@ -109,6 +109,6 @@ export async function generateTrainingPki(staff: readonly TrainingStaff[]): Prom
 }
 
 /** The certificates a verifier of these cards' assertions trusts. */
-export function trainingTrustAnchors(pki: TrainingPki): x509.X509Certificate[] {
+export function trainingTrustAnchors(pki: TrainingPki): X509.X509Certificate[] {
   return [pki.root.certificate]
 }

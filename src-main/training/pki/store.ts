@@ -5,7 +5,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { importCaSigningKey, type CertificateAuthority, type TrainingStaff } from './ca'
 import { generateTrainingPki, issueVirtualCard, validateStaff, type TrainingPki, type VirtualCardRecord } from './pki'
-import { x509 } from './x509'
+import { x509 } from '../../auth/x509'
 
 /**
  * The training PKI on disk, so `chevet training serve --dir DIR` can hand its cards to a workstation running
