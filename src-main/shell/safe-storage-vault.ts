@@ -1,20 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { SafeStorage } from 'electron'
 import { z } from 'zod'
 import type { KeyVault } from '../store/key-vault'
+import { writePrivateFileSync } from '../fs/private-file'
 
 /** The wrapped database key, next to the database. */
 export const WRAPPED_KEY_FILE = 'chevet.key.enc'
@@ -90,48 +80,6 @@ function readEnvelope(file: string): Envelope | null {
   return envelope.data
 }
 
-const POSIX = process.platform !== 'win32'
-
-function publishWithoutReplacing(temp: string, file: string): void {
-  try {
-    linkSync(temp, file)
-  } catch (error) {
-    // Filesystems without hard links: rename is still atomic, only the no-clobber guarantee is lost.
-    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV'].includes(String((error as { code?: unknown }).code))) throw error
-    renameSync(temp, file)
-  }
-}
-
-/**
- * Writes a temporary file then publishes it. On first creation, link() never replaces an existing file, so two
- * racing first starts cannot leave the database encrypted under a key that was overwritten on disk; a re-wrap
- * replaces the file with rename(). Either way a crash never leaves a half-written key file.
- */
-function writeFileAtomic(file: string, content: string, mode: 'create' | 'replace'): void {
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  const fd = openSync(temp, 'wx', 0o600)
-  try {
-    writeSync(fd, content)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  try {
-    if (mode === 'create') publishWithoutReplacing(temp, file)
-    else renameSync(temp, file)
-  } finally {
-    rmSync(temp, { force: true })
-  }
-  if (POSIX) {
-    // Without this, a power cut right after the first start could lose the file's directory entry.
-    const dirFd = openSync(path.dirname(file), 'r')
-    try {
-      fsyncSync(dirFd)
-    } finally {
-      closeSync(dirFd)
-    }
-  }
-}
 
 /**
  * The Electron key vault (DESIGN.md §5): 32 random bytes, wrapped by safeStorage (DPAPI, Keychain, libsecret,
@@ -155,7 +103,7 @@ export function createSafeStorageVault(options: SafeStorageVaultOptions): KeyVau
     const envelope: Envelope = { v: 1, backend, wrapped: wrapped.toString('base64') }
     wrapped.fill(0)
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-    writeFileAtomic(file, JSON.stringify(envelope), mode)
+    writePrivateFileSync(file, JSON.stringify(envelope), mode)
   }
 
   function unwrap(envelope: Envelope): Buffer {

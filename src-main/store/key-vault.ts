@@ -4,17 +4,13 @@ import {
   constants,
   existsSync,
   fstatSync,
-  fsyncSync,
-  linkSync,
   mkdirSync,
   openSync,
   readSync,
-  renameSync,
-  rmSync,
-  writeSync,
 } from 'node:fs'
 import path from 'node:path'
 import type { ChevetConfig } from '../config'
+import { FileExistsError, writePrivateFileSync } from '../fs/private-file'
 import { StoreError } from './errors'
 
 /** Where the database key lives. The Electron shell provides a safeStorage vault with the same shape. */
@@ -118,48 +114,18 @@ function readKeyFile(file: string): Buffer | null {
   }
 }
 
-/**
- * Writes the key to an exclusive temporary file, then publishes it with link(), which, unlike rename(),
- * never replaces an existing file: if two first starts race, one key wins and both processes use it,
- * instead of one of them encrypting a database with a key that was overwritten on disk.
- */
+/** Publishes a new key without ever replacing one: if two first starts race, one key wins and both use it. */
 function createKeyFile(file: string): Buffer {
   const key = randomBytes(KEY_BYTES)
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  const fd = openSync(temp, 'wx', 0o600)
   try {
-    writeSync(fd, key)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  try {
-    try {
-      linkSync(temp, file)
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') {
-        key.fill(0)
-        const winner = readKeyFile(file)
-        if (winner) return winner
-      }
-      // Filesystems without hard links: fall back to rename, which is still atomic.
-      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV'].includes(String(errorCode(error)))) throw error
-      renameSync(temp, file)
+    writePrivateFileSync(file, key, 'create')
+  } catch (error) {
+    key.fill(0)
+    if (error instanceof FileExistsError) {
+      const winner = readKeyFile(file)
+      if (winner) return winner
     }
-  } finally {
-    rmSync(temp, { force: true })
+    throw error
   }
-  syncDirectory(path.dirname(file))
   return key
-}
-
-/** Without this, a power cut right after the first start could lose the key's directory entry, and the data with it. */
-function syncDirectory(dir: string): void {
-  if (!POSIX) return
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
 }

@@ -80,7 +80,13 @@ const FIXTURES: Resource[] = [
     identifier: [{ system: 'urn:oid:1.2.250.1.71.4.2.2', value: '750000001' }],
     name: 'Centre hospitalier de formation',
   },
-  { resourceType: 'Location', id: 'unit-cardio', name: 'Cardiologie', mode: 'instance', managingOrganization: { reference: 'Organization/org-chevet' } },
+  {
+    resourceType: 'Location',
+    id: 'unit-cardio',
+    name: 'Cardiologie',
+    mode: 'instance',
+    managingOrganization: { reference: 'Organization/org-chevet' },
+  },
   { resourceType: 'Location', id: 'room-cardio-101', name: 'Chambre 101', partOf: { reference: 'Location/unit-cardio' } },
   { resourceType: 'Location', id: 'bed-cardio-101a', name: 'Lit 101 A', partOf: { reference: 'Location/room-cardio-101' } },
   { resourceType: 'Location', id: 'unit-pedia', name: 'Pédiatrie' },
@@ -164,7 +170,8 @@ describe('training central FHIR server', () => {
     const byType = new Map((rest?.resource ?? []).map((r) => [r.type, r]))
     const patientCodes = byType.get('Patient')?.interaction?.map((i) => i.code)
     expect(patientCodes).toEqual(expect.arrayContaining(['read', 'vread', 'update', 'create', 'search-type', 'history-type']))
-    expect(byType.get('Patient')?.searchParam?.map((p) => p.name)).toEqual(expect.arrayContaining(['name', 'family', 'identifier']))
+    const patientParams = byType.get('Patient')?.searchParam?.map((p) => p.name)
+    expect(patientParams).toEqual(expect.arrayContaining(['name', 'family', 'identifier']))
     expect(byType.get('Location')?.interaction?.map((i) => i.code)).not.toContain('create')
     expect(rest?.interaction?.map((i) => i.code)).toEqual(['transaction', 'batch'])
   })
@@ -298,7 +305,8 @@ describe('training central FHIR server', () => {
     const after = await call<Observation>('GET', '/Observation/obs-lefevre-hr')
     expect(after.body.meta?.versionId).toBe(before.body.meta?.versionId)
     expect(after.body.valueQuantity?.value).toBe(88)
-    const history = await call<Bundle>('GET', `/Observation/_history?_since=${encodeURIComponent(before.body.meta?.lastUpdated as string)}`)
+    const since = encodeURIComponent(before.body.meta?.lastUpdated as string)
+    const history = await call<Bundle>('GET', `/Observation/_history?_since=${since}`)
     const written = history.body.entry?.map((e) => (e.resource as Observation | undefined)?.identifier?.[0]?.value)
     expect(written).not.toContain(marker.value)
   })
@@ -344,7 +352,10 @@ describe('training central FHIR server', () => {
         resourceType: 'Bundle',
         type: 'batch',
         entry: [
-          { resource: newVital('p-helene', 81, { identifier: [{ system: 'urn:t', value: 'batch-ok' }] }), request: { method: 'POST', url: 'Observation' } },
+          {
+            resource: newVital('p-helene', 81, { identifier: [{ system: 'urn:t', value: 'batch-ok' }] }),
+            request: { method: 'POST', url: 'Observation' },
+          },
           { resource: invalid, request: { method: 'POST', url: 'Observation' } },
           { request: { method: 'GET', url: 'Patient/p-helene' } },
           { request: { method: 'GET', url: 'Patient/p-zoe' } },
@@ -383,7 +394,10 @@ describe('training central FHIR server', () => {
   })
 
   it('includes and reverse-includes references', async () => {
-    const included = await call<Bundle>('GET', '/Observation?subject=Patient/p-helene&code=8310-5&_include=Observation:subject')
+    const included = await call<Bundle>(
+      'GET',
+      '/Observation?subject=Patient/p-helene&code=8310-5&_include=Observation:subject',
+    )
     expect(included.body.entry?.map((e) => `${e.search?.mode}:${e.resource?.id}`)).toEqual([
       'match:obs-helene-temp',
       'include:p-helene',
@@ -398,7 +412,8 @@ describe('training central FHIR server', () => {
   it('filters incremental sync by _lastUpdated across patients', async () => {
     const since = (await call<Observation>('GET', '/Observation/obs-helene-hr')).body.meta?.lastUpdated as string
     const fresh = await call<Observation>('POST', '/Observation', { body: newVital('p-lefevre', 99) })
-    const sync = await call<Bundle>('GET', `/Observation?_lastUpdated=gt${encodeURIComponent(fresh.body.meta?.lastUpdated as string)}`)
+    const last = encodeURIComponent(fresh.body.meta?.lastUpdated as string)
+    const sync = await call<Bundle>('GET', `/Observation?_lastUpdated=gt${last}`)
     expect(sync.body.total).toBe(0)
     const all = await call<Bundle>('GET', `/Observation?_lastUpdated=gt${encodeURIComponent(since)}&_count=1000`)
     expect(ids(all.body)).toContain(fresh.body.id)
@@ -423,7 +438,8 @@ describe('training central FHIR server', () => {
     expect((await call('POST', '/Observation', { body: newVital('p-zoe', 120) })).status).toBe(403)
     expect((await call('GET', '/Patient/p-zoe', { token: 'test-pedia' })).status).toBe(200)
     expect((await call('GET', '/Location/unit-pedia')).status).toBe(200) // not patient data
-    expect((await call('PUT', '/Location/unit-pedia', { body: { resourceType: 'Location', id: 'unit-pedia', name: 'X' } })).status).toBe(403)
+    const renamed = { resourceType: 'Location', id: 'unit-pedia', name: 'X' }
+    expect((await call('PUT', '/Location/unit-pedia', { body: renamed })).status).toBe(403)
 
     const patients = await call<Bundle>('GET', '/Patient')
     expect(ids(patients.body).sort()).toEqual(['p-helene', 'p-lefevre'])

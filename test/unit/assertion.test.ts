@@ -19,30 +19,11 @@ import {
   type X509,
   type CertificateAuthority,
   type TrainingPki,
-  type TrainingStaff,
   type VirtualCardRecord,
 } from '../../src-main/training/pki'
 
 const AUDIENCE = 'http://127.0.0.1:8090/auth/token'
-const doctor: TrainingStaff = {
-  key: 'dr-durand',
-  idNat: '810001234567',
-  givenName: 'Hélène',
-  familyName: 'DURAND',
-  profession: 'Médecin',
-  kind: 'CPS',
-  pin: '1234',
-}
-const secretary: TrainingStaff = {
-  key: 'sec-leroy',
-  idNat: '3750000001/SEC01',
-  givenName: 'Zoé',
-  familyName: 'LEROY',
-  profession: 'Secrétaire médicale',
-  kind: 'CPE',
-  organization: 'Centre hospitalier de formation Chevet',
-  pin: '5678',
-}
+import { doctor, secretary } from '../fixtures/training-staff'
 
 let pki: TrainingPki
 let otherCa: CertificateAuthority

@@ -16,25 +16,7 @@ import {
   type VirtualCardRecord,
 } from '../../src-main/training/pki'
 
-const doctor: TrainingStaff = {
-  key: 'dr-durand',
-  idNat: '810001234567',
-  givenName: 'Hélène',
-  familyName: 'DURAND',
-  profession: 'Médecin',
-  kind: 'CPS',
-  pin: '1234',
-}
-const secretary: TrainingStaff = {
-  key: 'sec-leroy',
-  idNat: '3750000001/SEC01',
-  givenName: 'Zoé',
-  familyName: 'LEROY',
-  profession: 'Secrétaire médicale',
-  kind: 'CPE',
-  organization: 'Centre hospitalier de formation Chevet',
-  pin: '5678',
-}
+import { doctor, secretary } from '../fixtures/training-staff'
 
 const pin = (text: string) => new TextEncoder().encode(text)
 const tempDirs: string[] = []

@@ -46,7 +46,9 @@ function issuesOf(err: unknown): OperationOutcomeIssue[] {
 export function prepareBundle(body: unknown, baseUrl: string): { bundle: Bundle; kind: 'batch' | 'transaction' } {
   const bundle = body as Bundle
   if (bundle?.resourceType !== 'Bundle') fail('Not a Bundle', 'Bundle')
-  if (bundle.type !== 'batch' && bundle.type !== 'transaction') fail('Bundle.type must be batch or transaction', 'Bundle.type')
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    fail('Bundle.type must be batch or transaction', 'Bundle.type')
+  }
   const entries: unknown = bundle.entry
   if (!Array.isArray(entries) || entries.length === 0) fail('Missing bundle entries', 'Bundle.entry')
   const invalid: OperationOutcomeIssue[] = []

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { importCaSigningKey, type CertificateAuthority, type TrainingStaff } from './ca'
 import { generateTrainingPki, issueVirtualCard, validateStaff, type TrainingPki, type VirtualCardRecord } from './pki'
 import { x509 } from '../../auth/x509'
+import { writePrivateFileSync } from '../../fs/private-file'
 
 /**
  * The training PKI on disk, so `chevet training serve --dir DIR` can hand its cards to a workstation running
@@ -60,14 +60,7 @@ function fromPem(text: string): Uint8Array {
 }
 
 async function writePrivateFile(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await writeFile(temporary, content, { mode: 0o600, flag: 'wx' })
-    await rename(temporary, file)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
-  }
+  writePrivateFileSync(file, content, 'replace')
 }
 
 function cardFile(dir: string, key: string): string {
