@@ -57,7 +57,7 @@ async function runBrowserDev() {
       host: '127.0.0.1',
       port: vitePort,
       strictPort: true,
-      proxy: { '/rpc': { target: `ws://127.0.0.1:${hostUrl.port}`, ws: true } },
+      proxy: { '^/rpc$': { target: `ws://127.0.0.1:${hostUrl.port}`, ws: true } },
     },
   })
   await server.listen()
