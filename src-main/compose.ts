@@ -2,13 +2,16 @@ import path from 'node:path'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ChevetConfig } from './config'
-import type { SessionStatus, SystemInfo } from './contract'
+import type { SystemInfo } from './contract'
 import { createDispatcher, type Dispatch } from './rpc/dispatcher'
 import { EventBus } from './events'
 import type { Logger } from './log'
 import { openStore, type Store } from './store'
 import { DATABASE_FILE_NAME, type KeyVault } from './store/key-vault'
 import { createDiagnostics, type Diagnostics } from './system/diagnostics'
+import { SessionService } from './auth/session'
+import { RpcFailure } from './rpc/failure'
+import { loginAtCentral, setUpCentral, startUserWorkspace, type UserWorkspace } from './workspace'
 
 export type ShellKind = SystemInfo['shell']
 
@@ -59,15 +62,37 @@ export async function composeServices(options: ComposeOptions): Promise<Services
   log.info('store.opened', { schemaVersion: store.schemaVersion, keyVault: keyVault.backend })
   const diagnostics = createDiagnostics({ config, keyVault, store, log })
 
-  // The session arrives with the authentication issue; until then nobody is signed in.
-  const session: SessionStatus = { state: 'signed-out', user: null }
+  const central = await setUpCentral(config, log)
+  let workspace: UserWorkspace | null = null
+  const session = new SessionService({
+    providers: () => central.providers,
+    loginAtCentral: (card, onExpired) => loginAtCentral(central, card, onExpired, log),
+    startWorkspace: async (user, login) => {
+      const started = startUserWorkspace({ setup: central, store, user, login, events, log })
+      workspace = started
+      return {
+        close: async () => {
+          if (workspace === started) workspace = null
+          await started.close()
+        },
+      }
+    },
+    events,
+    log,
+  })
+
+  /** The signed-in user's workspace; the dispatcher has already refused calls without an active session. */
+  function active(): UserWorkspace {
+    if (!workspace) throw new RpcFailure('UNAUTHENTICATED', 'no session')
+    return workspace
+  }
 
   const systemInfo: SystemInfo = {
     product: 'Chevet',
     version: productVersion(),
     shell,
-    environment: config.centralUrl ? 'production' : 'training',
-    establishment: config.establishment ?? (config.centralUrl ? null : { ...TRAINING_ESTABLISHMENT }),
+    environment: central.environment,
+    establishment: config.establishment ?? (central.environment === 'training' ? { ...TRAINING_ESTABLISHMENT } : null),
     centralUrl: config.centralUrl,
   }
 
@@ -77,7 +102,35 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     handlers: {
       'system.info': () => systemInfo,
       'system.diagnostics': (params) => diagnostics.report({ refresh: params.refresh ?? false }),
-      'session.status': () => session,
+      'session.status': () => session.status(),
+      'auth.cards': async () => ({ cards: await session.cards() }),
+      'auth.signIn': (params) => session.signIn(params.slotId, params.pin),
+      'auth.signOut': () => session.signOut(),
+      'census.list': (params) => {
+        const { user, engine } = active()
+        const unitIds = user.units.map((unit) => unit.id)
+        if (params.unitId && !unitIds.includes(params.unitId)) throw new RpcFailure('FORBIDDEN', 'not one of your units')
+        return { units: user.units, entries: engine.census(params.unitId ? [params.unitId] : unitIds), dataAsOf: engine.dataAsOf() }
+      },
+      'patients.search': (params) => ({ results: active().engine.search(params.query, params.limit) }),
+      'chart.open': (params) => {
+        const { engine } = active()
+        const allowed = engine.census().some((entry) => entry.patient.id === params.patientId)
+        if (!allowed) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
+        const chart = engine.chart(params.patientId)
+        if (!chart) throw new RpcFailure('NOT_FOUND', 'chart not in the cache')
+        return chart
+      },
+      'vitals.record': (params) => active().engine.recordVitals(params),
+      'tasks.list': () => ({ tasks: active().engine.tasks() }),
+      'tasks.resolve': async (params) => {
+        await active().engine.resolveTask(params.taskId, params.choice)
+        return { resolved: true as const }
+      },
+      'sync.status': () => {
+        const { failedWrites: _failed, ...status } = active().engine.status()
+        return status
+      },
     },
   })
 
@@ -89,6 +142,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     diagnostics,
     log,
     async close() {
+      await session.signOut()
+      await central.training?.close()
       store.close()
     },
   }

@@ -1,6 +1,10 @@
 import { createRouter, createWebHashHistory, type Router } from 'vue-router'
+import { useSessionStore } from './stores/session'
 import SignInView from './views/SignInView.vue'
 import AboutView from './views/AboutView.vue'
+import CensusView from './views/CensusView.vue'
+import ChartView from './views/ChartView.vue'
+import TasksView from './views/TasksView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -8,27 +12,65 @@ declare module 'vue-router' {
     titleKey: string
     /** The view focuses its own first field; otherwise navigation moves the focus to the page heading. */
     focusesItself?: boolean
+    /** Shows patient data: only for a signed-in user. */
+    requiresSession?: boolean
   }
 }
 
 /**
  * Hash history: the page is a single file served by app:// or the browser host, with no server-side routes.
  * A function, not a module-level router: creating the history rewrites the fragment, which must wait until
- * the host adapter has taken its token out of it.
+ * the host adapter has taken its token out of it. Call it after Pinia is installed (the guard reads the session).
  */
 export function createAppRouter(): Router {
-  return createRouter({
+  const router = createRouter({
     history: createWebHashHistory(),
     routes: [
-      { path: '/', redirect: '/connexion' },
+      { path: '/', redirect: '/census' },
       {
         path: '/connexion',
         name: 'sign-in',
         component: SignInView,
         meta: { titleKey: 'signIn.title', focusesItself: true },
       },
+      {
+        path: '/census',
+        name: 'census',
+        component: CensusView,
+        meta: { titleKey: 'census.title', requiresSession: true },
+      },
+      {
+        path: '/patients/:id',
+        name: 'chart',
+        component: ChartView,
+        props: true,
+        meta: { titleKey: 'chart.title', requiresSession: true, focusesItself: true },
+      },
+      {
+        path: '/patients/:id/vitals/new',
+        name: 'vitals-new',
+        component: ChartView,
+        props: (route) => ({ id: route.params.id, entry: true }),
+        meta: { titleKey: 'vitals.newTitle', requiresSession: true, focusesItself: true },
+      },
+      {
+        path: '/taches',
+        name: 'tasks',
+        component: TasksView,
+        meta: { titleKey: 'tasks.title', requiresSession: true },
+      },
       { path: '/a-propos', name: 'about', component: AboutView, meta: { titleKey: 'about.title' } },
-      { path: '/:rest(.*)*', redirect: '/connexion' },
+      { path: '/:rest(.*)*', redirect: '/census' },
     ],
   })
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore()
+    await session.ensureLoaded()
+    if (to.meta.requiresSession && !session.active) return { name: 'sign-in' }
+    if (to.name === 'sign-in' && session.active) return { name: 'census' }
+    return true
+  })
+
+  return router
 }

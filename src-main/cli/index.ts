@@ -1,4 +1,5 @@
 import { doctorCommand } from './doctor'
+import { trainingServeCommand } from './training'
 import { EXIT_CRASH, EXIT_OK, EXIT_USAGE, processIo, type CliCommand, type CliIo } from './io'
 
 export type { CliCommand, CliIo } from './io'
@@ -9,6 +10,7 @@ export type { CliCommand, CliIo } from './io'
  */
 export const commands: Record<string, CliCommand> = {
   doctor: doctorCommand,
+  'training serve': trainingServeCommand,
 }
 
 const HELP_FLAGS = new Set(['help', '--help', '-h'])

@@ -15,6 +15,8 @@ export const CRYPTOLIB_DEFAULT_PATHS: Record<string, string[]> = {
 export const ConfigFile = z
   .object({
     centralUrl: z.string().url().optional(),
+    /** Token endpoint of the central (RFC 7523 card assertions); by default `<central>/../auth/token`. */
+    tokenUrl: z.string().url().optional(),
     establishment: Establishment.optional(),
     pkcs11Modules: z.array(z.string().min(1)).optional(),
     trustAnchorsDir: z.string().min(1).optional(),
@@ -37,6 +39,7 @@ export interface ChevetConfig {
   /** Port of the browser host; 0 picks a free port. */
   port: number
   centralUrl: string | null
+  tokenUrl: string | null
   trainingDir: string | null
   establishment: Establishment | null
   pkcs11Modules: string[]
@@ -52,6 +55,15 @@ export class ConfigError extends Error {
     super(message)
     this.name = 'ConfigError'
   }
+}
+
+/** The central's token endpoint when none is configured: `/fhir` replaced by `/auth/token`, else appended. */
+export function defaultTokenUrl(centralUrl: string): string {
+  const url = new URL(centralUrl)
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/fhir$/, '') + '/auth/token'
+  url.search = ''
+  url.hash = ''
+  return url.toString()
 }
 
 /** The OS user-data directory, as Electron's `app.getPath('userData')` would give for "Chevet". */
@@ -135,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
     dbKeyHex,
     port: parsePort(env.CHEVET_PORT),
     centralUrl,
+    tokenUrl: env.CHEVET_TOKEN_URL || file.tokenUrl || (centralUrl ? defaultTokenUrl(centralUrl) : null),
     trainingDir: env.CHEVET_TRAINING_DIR ? path.resolve(env.CHEVET_TRAINING_DIR) : null,
     establishment: file.establishment ?? null,
     pkcs11Modules: envModules ?? file.pkcs11Modules ?? CRYPTOLIB_DEFAULT_PATHS[process.platform] ?? [],

@@ -9,6 +9,9 @@ export const events = {
     /** ISO time of the newest data in the cache, shown in the degraded banner. */
     dataAsOf: z.string().nullable(),
   }),
+  /** The cache changed (sync, a write, a conflict): views showing these patients refresh. */
+  'data.changed': z.object({ patientIds: z.array(z.string()), census: z.boolean() }),
+  'tasks.changed': z.object({ conflicts: z.number().int().min(0) }),
 } as const
 
 export type Events = typeof events

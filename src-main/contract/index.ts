@@ -4,6 +4,7 @@ import { RpcErrorBody } from './errors'
 export * from './errors'
 export * from './system'
 export * from './session'
+export * from './clinical'
 export * from './methods'
 export * from './events'
 

@@ -1,6 +1,17 @@
 import { z } from 'zod'
 import { DiagnosticsReport, SystemInfo } from './system'
-import { SessionStatus } from './session'
+import { CardSummary, SessionStatus, SignInParams, Unit } from './session'
+import {
+  CensusEntry,
+  Chart,
+  ConflictTask,
+  PatientSummary,
+  RecordVitalsParams,
+  ResourceId,
+  SearchParams,
+  SyncStatus,
+  WriteReceipt,
+} from './clinical'
 
 /**
  * Who may call a method:
@@ -30,6 +41,30 @@ export const methods = {
     access: 'public',
   }),
   'session.status': method({ params: NoParams, result: SessionStatus, access: 'public' }),
+
+  'auth.cards': method({ params: NoParams, result: z.object({ cards: z.array(CardSummary) }), access: 'public' }),
+  'auth.signIn': method({ params: SignInParams, result: SessionStatus, access: 'public' }),
+  'auth.signOut': method({ params: NoParams, result: SessionStatus, access: 'public' }),
+
+  'census.list': method({
+    params: z.object({ unitId: ResourceId.optional() }).strict(),
+    result: z.object({ units: z.array(Unit), entries: z.array(CensusEntry), dataAsOf: z.string().nullable() }),
+    access: 'session',
+  }),
+  'patients.search': method({
+    params: SearchParams,
+    result: z.object({ results: z.array(PatientSummary) }),
+    access: 'session',
+  }),
+  'chart.open': method({ params: z.object({ patientId: ResourceId }).strict(), result: Chart, access: 'session' }),
+  'vitals.record': method({ params: RecordVitalsParams, result: WriteReceipt, access: 'session' }),
+  'tasks.list': method({ params: NoParams, result: z.object({ tasks: z.array(ConflictTask) }), access: 'session' }),
+  'tasks.resolve': method({
+    params: z.object({ taskId: z.string().min(1).max(100), choice: z.enum(['keepMine', 'takeTheirs']) }).strict(),
+    result: z.object({ resolved: z.literal(true) }),
+    access: 'session',
+  }),
+  'sync.status': method({ params: NoParams, result: SyncStatus, access: 'session' }),
 } as const
 
 export type Methods = typeof methods

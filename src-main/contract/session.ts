@@ -17,11 +17,16 @@ export const Role = z.enum([
 ])
 export type Role = z.infer<typeof Role>
 
+export const Unit = z.object({ id: z.string(), name: z.string() })
+export type Unit = z.infer<typeof Unit>
+
 export const SessionUser = z.object({
   idNat: z.string(),
+  /** FHIR Practitioner id at the central. */
+  practitionerId: z.string(),
   displayName: z.string(),
   role: Role,
-  units: z.array(z.string()),
+  units: z.array(Unit),
 })
 export type SessionUser = z.infer<typeof SessionUser>
 
@@ -30,3 +35,24 @@ export const SessionStatus = z.object({
   user: SessionUser.nullable(),
 })
 export type SessionStatus = z.infer<typeof SessionStatus>
+
+export const PinState = z.enum(['ok', 'countLow', 'finalTry', 'locked'])
+export type PinState = z.infer<typeof PinState>
+
+export const CardSummary = z.object({
+  slotId: z.string(),
+  kind: z.enum(['virtual', 'pkcs11']),
+  label: z.string(),
+  /** Readable without the PIN, as CPS_NAME_PS is on a real card. */
+  holder: z.string().nullable(),
+  pinState: PinState,
+})
+export type CardSummary = z.infer<typeof CardSummary>
+
+export const SignInParams = z
+  .object({
+    slotId: z.string().min(1).max(200),
+    /** Typed in the renderer, passed once, never stored nor logged. */
+    pin: z.string().regex(/^\d{4,12}$/),
+  })
+  .strict()

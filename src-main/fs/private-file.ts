@@ -28,7 +28,8 @@ export function writePrivateFileSync(file: string, content: string | Uint8Array,
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const fd = openSync(temp, 'wx', 0o600)
   try {
-    writeSync(fd, content)
+    if (typeof content === 'string') writeSync(fd, content)
+    else writeSync(fd, content)
     fsyncSync(fd)
   } finally {
     closeSync(fd)

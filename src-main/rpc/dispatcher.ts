@@ -10,6 +10,7 @@ import {
   type SessionState,
 } from '../contract'
 import { RpcFailure } from './failure'
+import { CentralError } from '../central/types'
 import type { Logger } from '../log'
 
 /** Who is calling: filled in by the shell (IPC sender) or the browser host (WebSocket connection). */
@@ -95,6 +96,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       return { ok: true, value: checked.data }
     } catch (error) {
       if (error instanceof RpcFailure) return fail(error.code, error.message)
+      // The central's own failures already carry their RPC code; their messages name no patient data.
+      if (error instanceof CentralError) return fail(error.code, error.message)
       log.error('rpc.handler.error', { method, error: error instanceof Error ? error.name : typeof error })
       return fail('INTERNAL', 'internal error')
     }

@@ -34,6 +34,16 @@ export const useSystemStore = defineStore('system', () => {
     }
   }
 
+  /** Asks main where the central stands: on sign-in and after a lost link, when events may have been missed. */
+  async function loadSyncStatus(): Promise<void> {
+    try {
+      const status = await call('sync.status', {})
+      connectivity.value = { state: status.connectivity, dataAsOf: status.dataAsOf }
+    } catch {
+      // Signed out, or the link is down: the next connectivity event will tell.
+    }
+  }
+
   async function runDiagnostics(refresh: boolean): Promise<void> {
     diagnosticsRunning.value = true
     try {
@@ -71,6 +81,7 @@ export const useSystemStore = defineStore('system', () => {
     isTraining,
     linkUsable,
     loadInfo,
+    loadSyncStatus,
     runDiagnostics,
     start,
   }

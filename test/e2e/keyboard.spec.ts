@@ -1,14 +1,26 @@
 import { expect, test } from './fixtures'
 
 test.describe('keyboard', () => {
-  test('the PIN field has the focus on arrival and Tab leads to the submit button', async ({ page, host }) => {
+  test('the card chooser has the focus on arrival and Tab leads to the PIN, then to the submit button', async ({ page, host }) => {
     await page.goto(host.url)
+    const chooser = page.getByLabel('Carte', { exact: true })
     const pin = page.getByLabel('Code porteur (PIN)')
+    await expect(chooser).toBeFocused()
+    await page.keyboard.press('Tab')
     await expect(pin).toBeFocused()
     await page.keyboard.press('Tab')
     await expect(page.getByRole('button', { name: 'Se connecter avec la carte' })).toBeFocused()
     await page.keyboard.press('Shift+Tab')
     await expect(pin).toBeFocused()
+  })
+
+  test('a card is chosen with the arrow keys', async ({ page, host }) => {
+    await page.goto(host.url)
+    const chooser = page.getByLabel('Carte', { exact: true })
+    await expect(chooser).toBeFocused()
+    await page.keyboard.press('ArrowDown')
+    await expect(page.getByRole('status', { name: 'État de la carte' })).not.toContainText('choisissez la vôtre')
+    expect(await chooser.inputValue()).not.toBe('')
   })
 
   test('the tab order runs from the skip link through the top bar to the card form', async ({ page, host }) => {
@@ -22,10 +34,11 @@ test.describe('keyboard', () => {
       nav.getByRole('link', { name: 'À propos / diagnostic' }),
       page.getByRole('button', { name: 'Verrouiller le poste' }),
       page.getByRole('button', { name: 'Switch the interface to English' }),
+      page.getByLabel('Carte', { exact: true }),
       page.getByLabel('Code porteur (PIN)'),
       page.getByRole('button', { name: 'Se connecter avec la carte' }),
     ]
-    // The PIN field has the focus on arrival: walk back to the skip link, then forward to the submit button.
+    // The card chooser has the focus on arrival: walk back to the skip link, then forward to the submit button.
     await expect(order[5]!).toBeFocused()
     for (const control of order.slice(0, 5).reverse()) {
       await page.keyboard.press('Shift+Tab')

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures'
+import { chooseCard, expect, test } from './fixtures'
 
 test.describe('sign-in screen', () => {
   test('opens in French, with the training banner, without console error or CSP violation', async ({
@@ -16,7 +16,9 @@ test.describe('sign-in screen', () => {
     // The training environment names its fictitious establishment; production shows the configured one.
     await expect(page.getByRole('banner')).toContainText(/Établissement\s*\S/)
     await expect(page.getByRole('banner')).toContainText('Aucun utilisateur connecté')
-    await expect(page.getByRole('region', { name: 'Carte CPS / CPE' })).toContainText('Aucune carte détectée')
+    // No central configured: the training environment's virtual cards are in the "readers".
+    await expect(page.getByRole('region', { name: 'Carte CPS / CPE' })).toContainText('cartes détectées')
+    await expect(page.getByLabel('Carte', { exact: true })).toBeVisible()
     await expect(page.getByRole('region', { name: 'e-CPS (Pro Santé Connect)' })).toBeVisible()
     await expect(page.getByRole('button', { name: 'Se connecter avec e-CPS' })).toBeDisabled()
 
@@ -44,11 +46,9 @@ test.describe('sign-in screen', () => {
     expect(problems.errors).toEqual([])
   })
 
-  test('the card form answers in French that no reader or card is detected, and forgets the PIN', async ({
-    page,
-    host,
-  }) => {
+  test('the card form checks the PIN in French before sending it, and forgets it', async ({ page, host }) => {
     await page.goto(host.url)
+    await chooseCard(page, 'secretaire')
     const pin = page.getByLabel('Code porteur (PIN)')
     await expect(pin).toHaveAttribute('type', 'password')
     await expect(pin).toHaveAttribute('inputmode', 'numeric')
@@ -57,10 +57,16 @@ test.describe('sign-in screen', () => {
     await page.getByRole('button', { name: 'Se connecter avec la carte' }).click()
     await expect(page.getByRole('alert')).toHaveText('Saisissez votre code porteur.')
 
-    await pin.fill('1234')
+    await pin.fill('12ab')
     await pin.press('Enter')
-    await expect(page.getByRole('alert')).toContainText('Aucun lecteur de carte ni aucune carte')
+    await expect(page.getByRole('alert')).toHaveText('Le code porteur ne contient que des chiffres.')
     await expect(pin).toHaveValue('')
     await expect(pin).toBeFocused()
+
+    await pin.fill('123')
+    await pin.press('Enter')
+    await expect(page.getByRole('alert')).toHaveText('Le code porteur compte de 4 à 12 chiffres.')
+    // Nothing reached the card: its counter is whole.
+    await expect(page.getByRole('status', { name: 'État de la carte' })).toContainText('Carte prête')
   })
 })

@@ -7,6 +7,7 @@ import { startBrowserHost, type BrowserHost } from '../../src-main/browser-host/
 import { createDispatcher } from '../../src-main/rpc/dispatcher'
 import { EventBus } from '../../src-main/events'
 import { createMemoryLogger } from '../../src-main/log'
+import { unusedHandlers } from '../fixtures/handlers'
 import { HOST_RPC_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX } from '../../src-main/contract'
 
 // The real host over real sockets; the services behind it are the real dispatcher with small handlers.
@@ -25,6 +26,7 @@ beforeAll(async () => {
     log,
     sessionState: () => 'signed-out',
     handlers: {
+      ...unusedHandlers(),
       'system.info': () => ({
         product: 'Chevet',
         version: 'test',

@@ -3,6 +3,7 @@ import { MAX_REQUEST_BYTES, type SessionState } from '../../src-main/contract'
 import { createDispatcher, type Handlers } from '../../src-main/rpc/dispatcher'
 import { RpcFailure } from '../../src-main/rpc/failure'
 import { createMemoryLogger } from '../../src-main/log'
+import { unusedHandlers } from '../fixtures/handlers'
 
 const info = {
   product: 'Chevet' as const,
@@ -17,6 +18,7 @@ function setup(overrides: Partial<Handlers> = {}, state: SessionState = 'signed-
   const calls: string[] = []
   const log = createMemoryLogger()
   const handlers: Handlers = {
+    ...unusedHandlers(),
     'system.info': () => {
       calls.push('system.info')
       return info
@@ -179,5 +181,20 @@ describe('RPC dispatcher under generated malformed calls', () => {
     }
     expect(invalid).toBe(10_000)
     expect(calls).toEqual([])
+  })
+})
+
+describe('RPC dispatcher and the central', () => {
+  it('answers a central failure with its own code', async () => {
+    const { CentralError } = await import('../../src-main/central/types')
+    const { dispatch } = setup({
+      'system.info': () => {
+        throw new CentralError('OFFLINE', 'GET Patient: network error', null, true)
+      },
+    })
+    expect(await dispatch({ method: 'system.info' }, ctx)).toEqual({
+      ok: false,
+      error: { code: 'OFFLINE', message: 'GET Patient: network error' },
+    })
   })
 })

@@ -5,6 +5,7 @@ import type {
   Encounter,
   Location,
   Observation,
+  Organization,
   Patient,
   Practitioner,
   PractitionerRole,
@@ -155,13 +156,15 @@ describe('identifier helpers', () => {
     expect(luhnValid('')).toBe(false)
     expect(luhnValid('7992739871a')).toBe(false)
     expect(rppsWithKey('7992739871')).toBe('79927398713')
-    expect(rppsWithKey('1000000000')).toBe('10000000008')
-    expect(isValidRpps('10000000008')).toBe(true)
+    // The leading 1 sits at an undoubled position: 1 + key ≡ 0 (mod 10).
+    expect(rppsWithKey('1000000000')).toBe('10000000009')
+    expect(rppsWithKey('0000000000')).toBe('00000000000')
+    expect(isValidRpps('10000000009')).toBe(true)
     expect(isValidRpps('1000000000')).toBe(false)
-    expect(isValidRpps('10000000009')).toBe(false)
+    expect(isValidRpps('10000000008')).toBe(false)
     expect(() => rppsWithKey('123456789')).toThrow(RangeError)
-    expect(idNatFromRpps('10000000008')).toBe('810000000008')
-    expect(() => idNatFromRpps('10000000009')).toThrow(RangeError)
+    expect(idNatFromRpps('10000000009')).toBe('810000000009')
+    expect(() => idNatFromRpps('10000000008')).toThrow(RangeError)
   })
 })
 
@@ -189,7 +192,7 @@ describe('synthetic hospital', () => {
     expect(ofType<Patient>(h, 'Patient')).toHaveLength(h.currentPatientIds.length + 2000)
     expect(h.heavyObservationCount).toBe(50_000)
     expect(h.establishment).toMatchObject({ name: 'Centre hospitalier de formation Chevet', finess: '990000010' })
-    const org = ofType(h, 'Organization')[0]
+    const org = ofType<Organization>(h, 'Organization')[0]
     expect(org?.identifier?.[0]).toMatchObject({ system: 'urn:oid:1.2.250.1.71.4.2.2', value: '990000010' })
   })
 

@@ -1,5 +1,6 @@
 import type { Migration } from '../migration'
 import initial from './0001-initial'
+import cache from './0002-cache'
 
 /** Every schema step, in order. Listed by hand (no directory scan) so that the main bundle carries them. */
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, cache]

@@ -1,0 +1,27 @@
+import type { CensusEntry } from '../../contract'
+import type { Database } from '../migration'
+import { sql } from './statements'
+import { SUMMARY_SELECT, toSummary, type SummaryRow } from './summary'
+import { latestVitalSets } from './vitals'
+
+const byLabel = new Intl.Collator('fr', { numeric: true, sensitivity: 'base' })
+
+/**
+ * The patients staying in these units (an in-progress stay, per the cache), in unit then bed order, each with
+ * the newest vital-sign set.
+ */
+export function census(db: Database, unitIds: readonly string[]): CensusEntry[] {
+  const rows: SummaryRow[] = []
+  const statement = sql(db, `${SUMMARY_SELECT} WHERE a.unit_id = ? AND a.encounter_id IS NOT NULL`)
+  for (const unitId of new Set(unitIds)) rows.push(...(statement.all(unitId) as SummaryRow[]))
+  rows.sort(
+    (x, y) =>
+      byLabel.compare(x.unit_name ?? x.unit_id ?? '', y.unit_name ?? y.unit_id ?? '') ||
+      byLabel.compare(x.bed_name ?? x.room_name ?? '\uffff', y.bed_name ?? y.room_name ?? '\uffff') ||
+      x.sort_key.localeCompare(y.sort_key),
+  )
+  return rows.map((row) => ({
+    patient: toSummary(row),
+    lastVitals: latestVitalSets(db, row.patient_id, 1)[0] ?? null,
+  }))
+}

@@ -1,0 +1,94 @@
+import { CentralError, type CentralClient } from '../central/types'
+import type { Logger } from '../log'
+import type { Database } from '../store'
+import { markChartSynced, queryState, saveQueryState } from '../store/cache'
+import { ingest } from './census-sync'
+
+/** What a chart needs kept warm, and the search parameter that names the patient for each. */
+export const CHART_QUERIES: readonly { type: string; patientParam: string }[] = [
+  { type: 'Observation', patientParam: 'subject' },
+  { type: 'Condition', patientParam: 'subject' },
+  { type: 'AllergyIntolerance', patientParam: 'patient' },
+  { type: 'DiagnosticReport', patientParam: 'subject' },
+  { type: 'MedicationRequest', patientParam: 'subject' },
+]
+
+export function chartQueryKey(type: string, patientId: string): string {
+  return `${type}:Patient/${patientId}`
+}
+
+export interface ChartSyncReport {
+  resources: number
+  changed: Set<string>
+  /** Patients whose chart could not be fetched (refused, gone): tried again at the next round. */
+  skipped: string[]
+}
+
+/**
+ * Prefetches the charts of these patients, type by type, incrementally: each (type, patient) query keeps the
+ * newest `meta.lastUpdated` it received and asks only for `_lastUpdated=gt<cursor>` next time. Patients sharing a
+ * cursor are asked together (`subject=Patient/a,Patient/b…`, `chunkSize` at a time); the cursors move only once
+ * a query was read to its last page. A chunk refused as a whole is retried patient by patient, so that one patient
+ * who just left the unit does not hold the others back.
+ */
+export async function syncCharts(options: {
+  db: Database
+  central: CentralClient
+  patientIds: readonly string[]
+  now: string
+  log: Logger
+  chunkSize?: number
+  pageSize?: number
+}): Promise<ChartSyncReport> {
+  const { db, central, now, log } = options
+  const chunkSize = options.chunkSize ?? 20
+  const pageSize = String(options.pageSize ?? 1000)
+  const report: ChartSyncReport = { resources: 0, changed: new Set(), skipped: [] }
+  const failed = new Set<string>()
+
+  async function run(type: string, param: string, patients: string[], cursor: string | null): Promise<void> {
+    const params: Record<string, string> = { [param]: patients.map((p) => `Patient/${p}`).join(','), _count: pageSize }
+    if (cursor) params._lastUpdated = `gt${cursor}`
+    const result = await ingest(db, central.searchAll(type as 'Observation', params), now)
+    report.resources += result.count
+    for (const id of result.patientIds) report.changed.add(id)
+    const next = result.maxLastUpdated ?? cursor
+    db.transaction(() => {
+      for (const patientId of patients) saveQueryState(db, chartQueryKey(type, patientId), { patientId, cursor: next, syncedAt: now })
+    })()
+  }
+
+  for (const { type, patientParam } of CHART_QUERIES) {
+    const byCursor = new Map<string, string[]>()
+    for (const patientId of options.patientIds) {
+      if (failed.has(patientId)) continue
+      const cursor = queryState(db, chartQueryKey(type, patientId))?.cursor ?? ''
+      byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), patientId])
+    }
+    for (const [cursor, patients] of byCursor) {
+      for (let i = 0; i < patients.length; i += chunkSize) {
+        const chunk = patients.slice(i, i + chunkSize)
+        try {
+          await run(type, patientParam, chunk, cursor || null)
+        } catch (error) {
+          if (!(error instanceof CentralError) || error.retryable || error.code === 'UNAUTHENTICATED') throw error
+          for (const patientId of chunk.length > 1 ? chunk : []) {
+            try {
+              await run(type, patientParam, [patientId], cursor || null)
+            } catch (single) {
+              if (!(single instanceof CentralError) || single.retryable || single.code === 'UNAUTHENTICATED') throw single
+              failed.add(patientId)
+            }
+          }
+          if (chunk.length === 1) failed.add(chunk[0] as string)
+          log.info('sync.charts.refused', { type, code: error.code, patients: chunk.length })
+        }
+      }
+    }
+  }
+  db.transaction(() => {
+    for (const patientId of options.patientIds) if (!failed.has(patientId)) markChartSynced(db, patientId, now)
+  })()
+  report.skipped = [...failed]
+  return report
+}

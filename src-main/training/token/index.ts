@@ -1,0 +1,5 @@
+/** The training central's token endpoint and access tokens (DESIGN.md §6). */
+export { ACCESS_TOKEN_SKEW_SECONDS, createAccessTokens, type AccessTokens, type IssuedToken } from './access-token'
+export { createPractitionerDirectory, type AuthenticatedPractitioner, type PractitionerDirectory } from './directory'
+export { createTokenEndpoint, type ExtraRoute, type TokenEndpointOptions, type TokenResponse } from './endpoint'
+export { GrantError, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, jwtBearerGrant, type GrantHandler } from './grants'

@@ -1,0 +1,115 @@
+import type { ChevetConfig } from './config'
+import { createCentralLogin } from './auth/central-login'
+import type { CardProvider, CardSession } from './auth/card'
+import type { CentralLogin, Workspace } from './auth/session'
+import { createCentralClient } from './central'
+import type { SessionUser } from './contract'
+import type { EventBus } from './events'
+import type { Logger } from './log'
+import type { Store } from './store'
+import { createSyncEngine, type SyncEngine } from './sync'
+import type { TrainingCentral } from './training/central'
+import { createVirtualCardProvider, loadTrainingPki } from './training/pki'
+
+/** Where the workstation's central is, and which cards may sign in there. */
+export interface CentralSetup {
+  environment: 'training' | 'production'
+  fhirUrl: string
+  tokenUrl: string
+  providers: CardProvider[]
+  /** The in-process training central, when this workstation runs one. */
+  training: TrainingCentral | null
+}
+
+/** Hospital size of the in-process training central: `small` keeps test start-up short. */
+function trainingHospitalOptions(env: NodeJS.ProcessEnv): { pastPatients?: number; heavyObservations?: number } {
+  return env.CHEVET_TRAINING_SIZE === 'small' ? { pastPatients: 40, heavyObservations: 2_000 } : {}
+}
+
+/**
+ * No central configured: start the training central in this process (DESIGN.md §7). A central configured with a
+ * training directory (`chevet training serve --dir`): a training central in another process, whose virtual cards
+ * are read from that directory. A central without one: a real central, where virtual cards are never offered.
+ */
+export async function setUpCentral(config: ChevetConfig, log: Logger): Promise<CentralSetup> {
+  if (!config.centralUrl) {
+    const { startTrainingCentral } = await import('./training/central')
+    const training = await startTrainingCentral({
+      port: 0,
+      dir: config.trainingDir ?? `${config.dataDir}/training`,
+      hospital: trainingHospitalOptions(process.env),
+      log,
+    })
+    log.info('training.central.started', { ms: Math.round(training.timings.totalMs) })
+    return { environment: 'training', fhirUrl: training.fhirUrl, tokenUrl: training.tokenUrl, providers: [training.cards], training }
+  }
+  const tokenUrl = config.tokenUrl ?? config.centralUrl
+  if (config.trainingDir) {
+    const pki = await loadTrainingPki(config.trainingDir)
+    return {
+      environment: 'training',
+      fhirUrl: config.centralUrl,
+      tokenUrl,
+      providers: [createVirtualCardProvider({ pki, allowed: true })],
+      training: null,
+    }
+  }
+  // The PKCS#11 provider (CPS/CPE cards) arrives with the authentication issue.
+  return { environment: 'production', fhirUrl: config.centralUrl, tokenUrl, providers: [], training: null }
+}
+
+/** Logs in at the central with the card; the access token stays in memory and is renewed while the card works. */
+export async function loginAtCentral(
+  setup: CentralSetup,
+  card: CardSession,
+  onExpired: () => void,
+  log: Logger,
+): Promise<CentralLogin> {
+  const login = createCentralLogin({ tokenUrl: setup.tokenUrl, session: card, onExpired, log })
+  try {
+    await login.login()
+  } catch (error) {
+    login.close()
+    throw error
+  }
+  const practitioner = login.practitioner
+  if (!practitioner) {
+    login.close()
+    throw new Error('central login gave no practitioner')
+  }
+  const user: SessionUser = {
+    idNat: practitioner.idNat,
+    practitionerId: practitioner.id,
+    displayName: practitioner.displayName,
+    role: practitioner.role,
+    units: practitioner.units,
+  }
+  return { user, token: login.token, close: () => login.close() }
+}
+
+export interface UserWorkspace extends Workspace {
+  readonly user: SessionUser
+  readonly engine: SyncEngine
+}
+
+/** The signed-in user's central client and sync engine over the shared encrypted cache. */
+export function startUserWorkspace(options: {
+  setup: CentralSetup
+  store: Store
+  user: SessionUser
+  login: CentralLogin
+  events: EventBus
+  log: Logger
+}): UserWorkspace {
+  const { setup, store, user, login, events, log } = options
+  const central = createCentralClient({ baseUrl: setup.fhirUrl, token: login.token, log })
+  const engine = createSyncEngine({
+    db: store.db,
+    central,
+    user: { practitionerId: user.practitionerId, units: user.units.map((unit) => unit.id) },
+    events,
+    log,
+  })
+  engine.start()
+  return { user, engine, close: () => engine.stop() }
+}
