@@ -195,9 +195,15 @@ export function createCentralLogin(options: CentralLoginOptions): CentralLogin {
     return current
   }
 
-  async function token(): Promise<string> {
+  async function token(request?: { refused?: string }): Promise<string> {
     if (!current && inflight) await inflight.catch(() => undefined)
     const active = live()
+    // The central refused the token in force (restarted, keys rotated): a new exchange with the card, now.
+    // A refusal of that exchange ends the session like any renewal refused.
+    if (request?.refused !== undefined && request.refused === active.accessToken) {
+      await renew()
+      return live().accessToken
+    }
     // Also here, not only on the timer: a suspended laptop wakes up with the timer late.
     if (now().getTime() >= active.renewAt) {
       try {

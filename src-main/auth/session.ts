@@ -110,11 +110,12 @@ export class SessionService {
     const active = this.#active
     if (!active) return
     this.#active = null
+    // Announced first: the screens of a shared workstation clear at once, whatever the closing takes.
+    this.#announce()
     await active.workspace.close().catch(() => undefined)
     active.login.close()
     await active.card.close().catch(() => undefined)
     this.deps.log.info('session.closed', { reason })
-    this.#announce()
   }
 
   #announce(): void {

@@ -10,7 +10,7 @@ import { CentralError, type AccessTokenProvider } from './types'
  * - retried only when replaying cannot duplicate anything (`replaySafe`): GET, PUT, and a POST create only when it
  *   carries If-None-Exist (a conditional create finds its own first attempt). A plain POST create whose answer was
  *   lost may or may not have been stored: it fails with OFFLINE and the caller (the outbox) decides;
- * - on 401, the token provider is asked once more (it may have renewed the token) and the request sent once more.
+ * - on 401, the token provider is told which token was refused (it renews it) and the request is sent once more.
  * A PUT with If-Match replayed after a lost answer that the central had applied comes back 412 (CONFLICT): the
  * caller compares versions before showing it as a conflict.
  */
@@ -54,9 +54,9 @@ type Attempt = { ok: true; response: CentralResponse } | { ok: false; error: Cen
 const ERROR_BODY_BYTES = 1024 * 1024
 
 export function createTransport(options: TransportOptions): (request: CentralRequest) => Promise<CentralResponse> {
-  async function bearer(what: string): Promise<string> {
+  async function bearer(what: string, refused?: string): Promise<string> {
     try {
-      return await options.token()
+      return await options.token(refused === undefined ? undefined : { refused })
     } catch (error) {
       if (error instanceof CentralError) throw error
       throw new CentralError('UNAUTHENTICATED', `${what}: no access token`, null, false)
@@ -110,14 +110,17 @@ export function createTransport(options: TransportOptions): (request: CentralReq
     const authenticated = request.authenticated !== false
     const maxAttempts = request.replaySafe && request.retry !== false ? options.retries + 1 : 1
     let renewedToken = false
+    let refused: string | undefined
     let attempt = 1
     for (;;) {
-      const result = await once(request, authenticated ? await bearer(request.what) : null)
+      const token = authenticated ? await bearer(request.what, refused) : null
+      const result = await once(request, token)
       if (result.ok) return result.response
       const { error } = result
       if (error.status === 401 && authenticated && !renewedToken) {
         // Refused before anything ran, so even a plain create may go again.
         renewedToken = true
+        refused = token ?? undefined
         options.log?.info('central.token-refused', { what: request.what })
         continue
       }

@@ -51,5 +51,8 @@ export class CentralError extends Error {
   }
 }
 
-/** Gives the access token to send; renews it before expiry. Throws CentralError UNAUTHENTICATED when it cannot. */
-export type AccessTokenProvider = () => Promise<string>
+/**
+ * Gives the access token to send; renews it before expiry. Throws CentralError UNAUTHENTICATED when it cannot.
+ * `refused`: the token the central just answered 401 to (a restarted central, keys rotated): renew it now.
+ */
+export type AccessTokenProvider = (options?: { refused?: string }) => Promise<string>

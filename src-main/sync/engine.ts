@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes'
 import { CentralError, type CentralClient } from '../central/types'
-import type { CensusEntry, Chart, ConflictTask, PatientSummary, RecordVitalsParams, SyncStatus, WriteReceipt } from '../contract'
+import type { CensusEntry, Chart, ConflictTask, EventName, EventPayload, PatientSummary, RecordVitalsParams, SyncStatus, WriteReceipt } from '../contract'
 import type { EventBus } from '../events'
 import type { Logger } from '../log'
 import type { Database } from '../store'
@@ -51,7 +51,7 @@ export interface SyncReport {
 
 export interface SyncEngine {
   start(): void
-  /** Stops timers and waits for the round under way; the database stays open. */
+  /** Final: stops timers, ends the round under way at its next central call and waits for it; the database stays open. */
   stop(): Promise<void>
   /** One round now (joins the round under way): outbox replay, census, chart prefetch, purge. */
   syncNow(): Promise<SyncReport>
@@ -73,6 +73,33 @@ export interface SyncEngine {
   purgeDeparted(delayHours?: number): string[]
 }
 
+/**
+ * The central as the engine sees it: once the engine is stopped no new call starts, and a paged search ends
+ * before its next page. A call refused that way fails like an unreachable central (retryable), so that a write
+ * being replayed stays in the outbox for the next session.
+ */
+function stoppable(central: CentralClient, signal: AbortSignal): CentralClient {
+  const check = (): void => {
+    if (signal.aborted) throw new CentralError('OFFLINE', 'synchronisation arrêtée', null, true)
+  }
+  return {
+    baseUrl: central.baseUrl,
+    ping: async (pingSignal) => (check(), central.ping(pingSignal)),
+    read: async (type, id) => (check(), central.read(type, id)),
+    search: async (type, params) => (check(), central.search(type, params)),
+    async *searchAll(type, params, searchOptions) {
+      check()
+      for await (const resource of central.searchAll(type, params, searchOptions)) {
+        check()
+        yield resource
+      }
+    },
+    create: async (resource, createOptions) => (check(), central.create(resource, createOptions)),
+    update: async (resource, updateOptions) => (check(), central.update(resource, updateOptions)),
+    transaction: async (bundle) => (check(), central.transaction(bundle)),
+  }
+}
+
 /** Backoff of the outbox while the central answers pings but refuses writes for a passing reason (5xx, 429). */
 const REPLAY_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000]
 
@@ -82,7 +109,9 @@ const REPLAY_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000]
  * queue; when the central answers again, the outbox is replayed first, then the cache refreshed.
  */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
-  const { db, central, user, log, events } = options
+  const { db, user, log, events } = options
+  const stopper = new AbortController()
+  const central = stoppable(options.central, stopper.signal)
   const now = options.now ?? (() => new Date())
   const intervalMs = options.intervalMs ?? 30_000
   const units = [...new Set(user.units)]
@@ -100,11 +129,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     degradedIntervalMs: options.degradedPingIntervalMs,
     timeoutMs: options.pingTimeoutMs,
     onChange(state) {
-      events.emit('connectivity.changed', { state, dataAsOf: dataAsOf() })
+      emit('connectivity.changed', { state, dataAsOf: dataAsOf() })
       // Back online: what was written offline goes first, then the cache catches up.
       if (state === 'online' && running) void syncNow()
     },
   })
+
+  /** Nothing is announced once stopped: the session it served is closed, and its pages are gone. */
+  function emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    if (!stopper.signal.aborted) events.emit(event, payload)
+  }
 
   function dataAsOf(): string | null {
     return cache.oldestSync(db, units.map((u) => `census:${u}`))
@@ -115,7 +149,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function emitTasks(): void {
-    events.emit('tasks.changed', { conflicts: cache.openConflictCount(db) })
+    emit('tasks.changed', { conflicts: cache.openConflictCount(db) })
   }
 
   function scheduleReplay(): void {
@@ -132,7 +166,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     replay ??= (async () => {
       try {
         const report = await replayOutbox({ db, central, log, now })
-        if (report.patientIds.size > 0) events.emit('data.changed', { patientIds: [...report.patientIds], census: true })
+        if (report.patientIds.size > 0) emit('data.changed', { patientIds: [...report.patientIds], census: true })
         if (report.conflicts > 0) emitTasks()
         if (report.stoppedBy) {
           replayFailures++
@@ -162,19 +196,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       report.resources += censusResult.count
       report.patients = censusResult.patientIds.length
       if (censusResult.changed.size > 0) {
-        events.emit('data.changed', { patientIds: [...censusResult.changed], census: true })
+        emit('data.changed', { patientIds: [...censusResult.changed], census: true })
       }
       const charts = await syncCharts({ db, central, patientIds: censusResult.patientIds, now: at, log, chunkSize: options.chunkSize })
       report.resources += charts.resources
-      if (charts.changed.size > 0) events.emit('data.changed', { patientIds: [...charts.changed], census: true })
+      if (charts.changed.size > 0) emit('data.changed', { patientIds: [...charts.changed], census: true })
       const purged = cache.purgeDeparted(db, { delayHours: options.retentionHours, now: now() }).patientIds
       if (purged.length > 0) {
         log.info('sync.purged', { patients: purged.length })
-        events.emit('data.changed', { patientIds: purged, census: true })
+        emit('data.changed', { patientIds: purged, census: true })
       }
       report.ok = true
     } catch (error) {
-      report.error = error instanceof CentralError ? error.code : 'INTERNAL'
+      report.error = stopper.signal.aborted ? 'STOPPED' : error instanceof CentralError ? error.code : 'INTERNAL'
+      if (stopper.signal.aborted) return { ...report, ms: Date.now() - started }
       noteFailure(error)
       if (!(error instanceof CentralError)) log.error('sync.round.bug', { error: (error as Error)?.name ?? 'unknown' })
     }
@@ -226,6 +261,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     async stop() {
       running = false
+      // The round under way ends at its next central call: sign-out must not wait for a whole chart prefetch.
+      stopper.abort()
       monitor.stop()
       if (roundTimer) clearTimeout(roundTimer)
       if (replayTimer) clearTimeout(replayTimer)
@@ -255,13 +292,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     search: (query, limit) => cache.searchPatients(db, query, { limit, allowedUnitIds: units }),
     async recordVitals(params) {
       const receipt = cache.recordVitals(db, params, { practitionerId: user.practitionerId }, { now: now() })
-      events.emit('data.changed', { patientIds: [params.patientId], census: true })
+      emit('data.changed', { patientIds: [params.patientId], census: true })
       return trySend(receipt)
     },
     async updateResource(resource, kind) {
       const receipt = cache.updateLocal(db, resource, { kind, now: now() })
       const patientId = cache.readHealth(db, resource.resourceType, resource.id)?.patientId
-      if (patientId) events.emit('data.changed', { patientIds: [patientId], census: false })
+      if (patientId) emit('data.changed', { patientIds: [patientId], census: false })
       return trySend(receipt)
     },
     tasks: () => cache.openConflictTasks(db),
@@ -288,7 +325,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       })()
       log.info('sync.task.resolved', { task: taskId, choice })
       emitTasks()
-      if (task.patientId) events.emit('data.changed', { patientIds: [task.patientId], census: false })
+      if (task.patientId) emit('data.changed', { patientIds: [task.patientId], census: false })
       if (choice === 'keepMine' && monitor.state === 'online') await flushOutbox()
     },
     purgeDeparted(delayHours) {

@@ -26,7 +26,7 @@ test.describe('accessibility (axe-core)', () => {
       expect(await seriousViolations(page)).toEqual([])
 
       await rows.first().getByRole('link').click()
-      await expect(page.getByRole('heading', { level: 2, name: 'Constantes' })).toBeVisible()
+      await expect(page.getByRole('heading', { level: 2, name: 'Constantes', exact: true })).toBeVisible()
       expect(await seriousViolations(page)).toEqual([])
 
       await page.getByLabel('Fréquence cardiaque (FC)').fill('900')

@@ -247,6 +247,28 @@ describe('central login with a virtual card', () => {
     expect(expired).toBe(0)
   })
 
+  it('renews at once, with the card, a token the central refuses before its expiry (central restarted)', async () => {
+    const endpoint = await tokenEndpoint()
+    const { session } = await cardSession()
+    const login = open({ tokenUrl: endpoint.url, session })
+    await login.login()
+    const first = await login.token()
+    // Asked again without a refusal: the same token, no exchange.
+    expect(await login.token()).toBe(first)
+    expect(endpoint.requests).toBe(1)
+    const renewed = await login.token({ refused: first })
+    expect(renewed).not.toBe(first)
+    expect(endpoint.issued.has(renewed)).toBe(true)
+    expect(endpoint.requests).toBe(2)
+    // A refusal of a token no longer in force (two requests refused at once) does not exchange again.
+    expect(await login.token({ refused: first })).toBe(renewed)
+    expect(endpoint.requests).toBe(2)
+    // The endpoint refusing the card ends the session.
+    endpoint.mode = 'refuse'
+    expect((await failure(login.token({ refused: renewed }))).code).toBe('UNAUTHENTICATED')
+    expect((await failure(login.token())).code).toBe('UNAUTHENTICATED')
+  })
+
   it('stops renewing after close()', async () => {
     const endpoint = await tokenEndpoint(2)
     const { session } = await cardSession()

@@ -72,13 +72,15 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 
 function insertPatient(store: Store, marker: string): void {
   const now = new Date().toISOString()
+  const patient = { resourceType: 'Patient', id: 'p1', name: [{ family: marker, given: ['Hélène', 'Marie'] }] }
   store.db
     .prepare(
-      `INSERT INTO identity (patient_id, ins_matricule, ins_oid, identity_status, birth_family_name, birth_given_names,
-         birth_date, sex, search_key, updated_at)
-       VALUES ('p1', '279035912345608', '1.2.250.1.213.1.4.8', 'QUAL', ?, 'Hélène Marie', '1979-03-12', 'female', ?, ?)`,
+      `INSERT INTO identity (patient_id, identity_status, ins, ins_oid, family_name, given_name, birth_family_name,
+         birth_given_names, sex, birth_date, sort_key, json, fetched_at)
+       VALUES ('p1', 'QUAL', '279035912345608', '1.2.250.1.213.1.4.8', ?, 'Hélène', ?, 'Hélène Marie', 'female',
+         '1979-03-12', ?, ?, ?)`,
     )
-    .run(marker, marker.toLowerCase(), now)
+    .run(marker, marker, marker.toLowerCase(), JSON.stringify(patient), now)
   store.db
     .prepare(
       `INSERT INTO health_resource (resource_type, id, patient_id, version_id, last_updated, fetched_at, json)
@@ -199,7 +201,7 @@ describe('encrypted store: pragmas and schema', () => {
     expect(db.pragma('secure_delete', { simple: true })).toBe(1)
     expect(db.pragma('temp_store', { simple: true })).toBe(2)
     expect(() =>
-      db.prepare(`INSERT INTO administrative (patient_id, json, updated_at) VALUES ('nobody', '{}', 'now')`).run(),
+      db.prepare(`INSERT INTO identity_token (token, sort_key, patient_id) VALUES ('x', 'x', 'nobody')`).run(),
     ).toThrow(/FOREIGN KEY constraint failed/)
   })
 
@@ -209,7 +211,21 @@ describe('encrypted store: pragmas and schema', () => {
       .prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
       .all()
     expect(tables).toEqual(
-      ['administrative', 'audit_journal', 'document', 'health_resource', 'identity', 'meta', 'outbox', 'professional'].map(
+      [
+        'administrative',
+        'audit_journal',
+        'conflict_task',
+        'document',
+        'encounter',
+        'health_resource',
+        'identity',
+        'identity_token',
+        'location',
+        'meta',
+        'outbox',
+        'professional',
+        'sync_state',
+      ].map(
         (name) => ({ name, strict: 1 }),
       ),
     )
@@ -224,11 +240,13 @@ describe('encrypted store: pragmas and schema', () => {
     db.prepare(`UPDATE audit_journal SET exported_at = 't2'`).run()
 
     db.prepare(
-      `INSERT INTO outbox (idempotency_key, method, payload, created_at, updated_at) VALUES ('k1', 'PUT', '{}', 't', 't')`,
+      `INSERT INTO outbox (idempotency_key, kind, method, resource_type, body, created_at, updated_at)
+         VALUES ('k1', 'vitals', 'POST', 'Bundle', '{}', 't', 't')`,
     ).run()
     expect(() =>
       db.prepare(
-        `INSERT INTO outbox (idempotency_key, method, payload, created_at, updated_at) VALUES ('k1', 'PUT', '{}', 't', 't')`,
+        `INSERT INTO outbox (idempotency_key, kind, method, resource_type, body, created_at, updated_at)
+         VALUES ('k1', 'vitals', 'POST', 'Bundle', '{}', 't', 't')`,
       ).run(),
     ).toThrow(/UNIQUE constraint failed: outbox.idempotency_key/)
   })

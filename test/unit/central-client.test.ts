@@ -289,15 +289,19 @@ describe('central client: retries', () => {
 })
 
 describe('central client: tokens', () => {
-  it('asks the token provider once more after a 401 and retries once', async () => {
+  it('after a 401, tells the token provider which token was refused, and retries once with the new one', async () => {
     const s = await stub((req, res) =>
       req.headers.authorization === 'Bearer renewed' ? json(res, 200, HELENE) : json(res, 401, outcome('login', 'expired')),
     )
     const tokens = ['stale', 'renewed']
-    let asked = 0
-    const patient = await client(s, { token: async () => tokens[asked++] ?? 'none' }).read('Patient', 'p1')
+    const asks: unknown[] = []
+    const token = async (options?: { refused?: string }) => {
+      asks.push(options)
+      return tokens[asks.length - 1] ?? 'none'
+    }
+    const patient = await client(s, { token }).read('Patient', 'p1')
     expect(patient.id).toBe('p1')
-    expect(asked).toBe(2)
+    expect(asks).toEqual([undefined, { refused: 'stale' }])
     expect(s.seen).toHaveLength(2)
   })
 

@@ -184,6 +184,8 @@ beforeEach(async () => {
   savedEnv = { ...process.env }
   for (const name of Object.keys(process.env)) if (name.startsWith('CHEVET_')) delete process.env[name]
   process.env.CHEVET_DATA_DIR = path.join(dir, 'data')
+  // A configured central (never reached here): the shell is under test, not the in-process training central.
+  process.env.CHEVET_CENTRAL_URL = 'http://127.0.0.1:9/fhir'
   fake.current = makeElectron(appPath)
   fake.services = null
   vi.resetModules()

@@ -105,6 +105,26 @@ const DATE_COMPARISONS: Readonly<Record<string, (a: number, b: number) => boolea
   [Operator.LESS_THAN_OR_EQUALS]: (a, b) => a <= b,
 }
 
+/**
+ * `identifier=system|value` (conditional creates replaying the outbox look up their idempotency key this way)
+ * compared on the identifiers directly: medplum's FHIRPath costs milliseconds a resource over a whole type.
+ */
+function identifierCheck(filter: Filter): ((resource: Resource) => boolean) | undefined {
+  if (filter.code !== 'identifier' || filter.operator !== Operator.EQUALS) return undefined
+  const wanted = filter.value.split(',').map((token) => {
+    const bar = token.indexOf('|')
+    return bar < 0 ? { system: undefined, value: token } : { system: token.slice(0, bar), value: token.slice(bar + 1) }
+  })
+  return (resource) => {
+    const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? []
+    return identifiers.some((identifier) =>
+      wanted.some(
+        (w) => identifier.value === w.value && (w.system === undefined || (identifier.system ?? '') === w.system),
+      ),
+    )
+  }
+}
+
 /** `_lastUpdated=gt…` (incremental sync) compared on meta.lastUpdated directly; other forms go to medplum. */
 function lastUpdatedCheck(filter: Filter): ((resource: Resource) => boolean) | undefined {
   const compare = DATE_COMPARISONS[filter.operator]
@@ -209,7 +229,7 @@ export class SearchEngine {
     const direct: ((resource: Resource) => boolean)[] = []
     const generic: Filter[] = []
     for (const filter of rest) {
-      const check = lastUpdatedCheck(filter)
+      const check = lastUpdatedCheck(filter) ?? identifierCheck(filter)
       if (check) direct.push(check)
       else if (filter !== named?.filter) generic.push(filter)
     }
