@@ -2,7 +2,7 @@ import path from 'node:path'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ChevetConfig } from './config'
-import type { SystemInfo } from './contract'
+import type { CardSummary, SystemInfo } from './contract'
 import { createDispatcher, type Dispatch } from './rpc/dispatcher'
 import { EventBus } from './events'
 import type { Logger } from './log'
@@ -11,6 +11,7 @@ import { DATABASE_FILE_NAME, type KeyVault } from './store/key-vault'
 import { createDiagnostics, type Diagnostics } from './system/diagnostics'
 import { SessionService } from './auth/session'
 import { RpcFailure } from './rpc/failure'
+import { isVirtualCardProvider } from './training/pki'
 import { loginAtCentral, setUpCentral, startUserWorkspace, type UserWorkspace } from './workspace'
 
 export type ShellKind = SystemInfo['shell']
@@ -68,7 +69,7 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     providers: () => central.providers,
     loginAtCentral: (card, onExpired) => loginAtCentral(central, card, onExpired, log),
     startWorkspace: async (user, login) => {
-      const started = startUserWorkspace({ setup: central, store, user, login, events, log })
+      const started = startUserWorkspace({ setup: central, store, user, login, events, log, config })
       workspace = started
       return {
         close: async () => {
@@ -79,7 +80,21 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     },
     events,
     log,
+    inactivityMs: config.inactivityMinutes * 60_000,
   })
+
+  /** Training only: the virtual cards, which a trainer (or a test) pulls out of their reader and puts back. */
+  async function setTrainingCard(slotId: string, inserted: boolean): Promise<{ cards: CardSummary[] }> {
+    const provider = central.environment === 'training' ? central.providers.find(isVirtualCardProvider) : undefined
+    if (!provider) throw new RpcFailure('FORBIDDEN', 'virtual cards exist in the training environment only')
+    try {
+      if (inserted) provider.insertCard(slotId)
+      else provider.removeCard(slotId)
+    } catch {
+      throw new RpcFailure('NOT_FOUND', 'no such virtual card')
+    }
+    return { cards: await session.cards() }
+  }
 
   /** The signed-in user's workspace; the dispatcher has already refused calls without an active session. */
   function active(): UserWorkspace {
@@ -106,6 +121,9 @@ export async function composeServices(options: ComposeOptions): Promise<Services
       'auth.cards': async () => ({ cards: await session.cards() }),
       'auth.signIn': (params) => session.signIn(params.slotId, params.pin),
       'auth.signOut': () => session.signOut(),
+      'session.lock': () => session.lock('manual'),
+      'session.activity': () => ({ noted: session.noteActivity() }),
+      'training.card': (params) => setTrainingCard(params.slotId, params.inserted),
       'census.list': (params) => {
         const { user, engine } = active()
         const unitIds = user.units.map((unit) => unit.id)
@@ -142,7 +160,7 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     diagnostics,
     log,
     async close() {
-      await session.signOut()
+      await session.close()
       await central.training?.close()
       store.close()
     },

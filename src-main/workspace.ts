@@ -100,8 +100,9 @@ export function startUserWorkspace(options: {
   login: CentralLogin
   events: EventBus
   log: Logger
+  config: Pick<ChevetConfig, 'syncIntervalSeconds' | 'cacheRetentionHours'>
 }): UserWorkspace {
-  const { setup, store, user, login, events, log } = options
+  const { setup, store, user, login, events, log, config } = options
   const central = createCentralClient({ baseUrl: setup.fhirUrl, token: login.token, log })
   const engine = createSyncEngine({
     db: store.db,
@@ -109,6 +110,8 @@ export function startUserWorkspace(options: {
     user: { practitionerId: user.practitionerId, units: user.units.map((unit) => unit.id) },
     events,
     log,
+    intervalMs: config.syncIntervalSeconds * 1000,
+    retentionHours: config.cacheRetentionHours,
   })
   engine.start()
   return { user, engine, close: () => engine.stop() }

@@ -46,21 +46,37 @@ chart.start()
 tasks.start()
 
 watch(
-  () => session.active,
-  (active) => {
-    if (active) {
+  () => session.status.state,
+  (state, previous) => {
+    if (state === 'active') {
       void system.loadSyncStatus()
       void tasks.load()
       return
     }
-    // Signed out, expired or replaced: no patient data of the previous session stays in the page.
+    // Signed out, locked, expired or replaced: no patient data of the previous session stays in the page.
     census.reset()
     chart.reset()
     tasks.reset()
     system.connectivity = { state: 'online', dataAsOf: null }
-    if (router.currentRoute.value.meta.requiresSession) void router.replace({ name: 'sign-in' })
+    if (state === 'locked' && previous === 'active') {
+      // A lock reloads the page, so that nothing of the chart stays in this page's memory (DESIGN.md §6).
+      // In Electron the shell reloads the window itself.
+      if (system.info?.shell !== 'electron') {
+        history.replaceState(null, '', '#/verrouille')
+        location.reload()
+        return
+      }
+    }
+    const route = router.currentRoute.value
+    if (state === 'locked' && route.name !== 'lock') void router.replace({ name: 'lock' })
+    else if (state === 'signed-out' && (route.meta.requiresSession || route.name === 'lock')) void router.replace({ name: 'sign-in' })
   },
 )
+
+// Keyboard and pointer use postpone the inactivity lock (in the browser host, the page is the only witness).
+for (const type of ['keydown', 'pointerdown', 'wheel'] as const) {
+  window.addEventListener(type, () => session.noteActivity(), { passive: true, capture: true })
+}
 
 if (system.linkUsable) {
   void system.loadInfo()

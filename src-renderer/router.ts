@@ -34,6 +34,13 @@ export function createAppRouter(): Router {
         meta: { titleKey: 'signIn.title', focusesItself: true },
       },
       {
+        path: '/verrouille',
+        name: 'lock',
+        component: SignInView,
+        props: { lockScreen: true },
+        meta: { titleKey: 'lock.title', focusesItself: true },
+      },
+      {
         path: '/census',
         name: 'census',
         component: CensusView,
@@ -67,8 +74,11 @@ export function createAppRouter(): Router {
   router.beforeEach(async (to) => {
     const session = useSessionStore()
     await session.ensureLoaded()
+    // Locked: patient screens and the sign-in page lead to the lock screen, which says whose session it is.
+    if (session.locked && (to.meta.requiresSession || to.name === 'sign-in')) return { name: 'lock' }
     if (to.meta.requiresSession && !session.active) return { name: 'sign-in' }
-    if (to.name === 'sign-in' && session.active) return { name: 'census' }
+    if ((to.name === 'sign-in' || to.name === 'lock') && session.active) return { name: 'census' }
+    if (to.name === 'lock' && !session.locked) return { name: 'sign-in' }
     return true
   })
 

@@ -27,6 +27,8 @@ export interface CardSession {
   signatureCertificateChain?(): Promise<Uint8Array[]>
   /** Signs with the SIGNATURE key; for documents, never for login. */
   signWithSignatureKey?(data: Uint8Array, algorithm: CardAlgorithm): Promise<Uint8Array>
+  /** False once the card has left its reader; cheap enough to call twice a second. */
+  present(): Promise<boolean>
   close(): Promise<void>
 }
 

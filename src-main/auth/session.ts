@@ -1,4 +1,4 @@
-import type { CardSummary, SessionStatus, SessionUser } from '../contract'
+import type { CardSummary, LockReason, SessionStatus, SessionUser } from '../contract'
 import type { EventBus } from '../events'
 import type { Logger } from '../log'
 import { RpcFailure } from '../rpc/failure'
@@ -25,6 +25,11 @@ export interface SessionServiceDeps {
   startWorkspace: (user: SessionUser, login: CentralLogin) => Promise<Workspace>
   events: EventBus
   log: Logger
+  /** Inactivity before the session locks (DESIGN.md §6; configurable, 10 min by default). */
+  inactivityMs: number
+  /** How often the card's presence is checked: a removal locks within two periods (default 500 ms). */
+  presencePollMs?: number
+  now?: () => number
 }
 
 interface Active {
@@ -32,6 +37,11 @@ interface Active {
   card: CardSession
   login: CentralLogin
   workspace: Workspace
+  /** Set while locked: data calls answer LOCKED until the PIN is typed again. */
+  lockReason: LockReason | null
+  /** False once the card left the reader (its session is closed). */
+  cardIn: boolean
+  lastActivity: number
 }
 
 /**
@@ -41,19 +51,106 @@ interface Active {
 export class SessionService {
   #active: Active | null = null
   #signingIn = false
+  #presenceTimer: NodeJS.Timeout | null = null
+  #inactivityTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
   status(): SessionStatus {
-    return this.#active ? { state: 'active', user: this.#active.user } : { state: 'signed-out', user: null }
+    const active = this.#active
+    if (!active) return { state: 'signed-out', user: null, slotId: null, lockReason: null }
+    return {
+      state: active.lockReason ? 'locked' : 'active',
+      user: active.user,
+      slotId: active.card.slotId,
+      lockReason: active.lockReason,
+    }
   }
 
   get state(): SessionStatus['state'] {
-    return this.#active ? 'active' : 'signed-out'
+    return this.status().state
   }
 
   get user(): SessionUser | null {
     return this.#active?.user ?? null
+  }
+
+  /**
+   * Locks the active session: data calls answer LOCKED, the renderer drops what it shows. The workspace keeps
+   * running (writes already queued still reach the central); typing the PIN again (or another card) unlocks.
+   */
+  lock(reason: LockReason): SessionStatus {
+    const active = this.#active
+    if (!active || active.lockReason) return this.status()
+    active.lockReason = reason
+    this.#stopInactivityTimer()
+    this.deps.log.info('session.locked', { reason })
+    this.#announce()
+    return this.status()
+  }
+
+  /** The user is at the keyboard: the inactivity lock starts counting again. */
+  noteActivity(): boolean {
+    const active = this.#active
+    if (!active || active.lockReason) return false
+    active.lastActivity = this.#now()
+    return true
+  }
+
+  /** Stops the timers (the service is closing); the session itself is closed by signOut. */
+  async close(): Promise<void> {
+    await this.#close('shutdown')
+  }
+
+  #now(): number {
+    return this.deps.now ? this.deps.now() : Date.now()
+  }
+
+  #startWatching(active: Active): void {
+    this.#stopWatching()
+    const pollMs = this.deps.presencePollMs ?? 500
+    let checking = false
+    this.#presenceTimer = setInterval(() => {
+      if (checking || this.#active !== active || !active.cardIn) return
+      checking = true
+      void active.card
+        .present()
+        .catch(() => false)
+        .then(async (present) => {
+          if (present || this.#active !== active || !active.cardIn) return
+          active.cardIn = false
+          this.deps.log.info('session.card-removed', {})
+          this.lock('card-removed')
+          await active.card.close().catch(() => undefined)
+        })
+        .finally(() => {
+          checking = false
+        })
+    }, pollMs)
+    this.#presenceTimer.unref()
+    this.#startInactivityTimer(active)
+  }
+
+  #startInactivityTimer(active: Active): void {
+    this.#stopInactivityTimer()
+    // Checked often enough that the lock comes at most a few seconds late, whatever the configured delay.
+    const checkMs = Math.max(50, Math.min(5_000, Math.floor(this.deps.inactivityMs / 4)))
+    this.#inactivityTimer = setInterval(() => {
+      if (this.#active !== active || active.lockReason) return
+      if (this.#now() - active.lastActivity >= this.deps.inactivityMs) this.lock('inactivity')
+    }, checkMs)
+    this.#inactivityTimer.unref()
+  }
+
+  #stopInactivityTimer(): void {
+    if (this.#inactivityTimer) clearInterval(this.#inactivityTimer)
+    this.#inactivityTimer = null
+  }
+
+  #stopWatching(): void {
+    if (this.#presenceTimer) clearInterval(this.#presenceTimer)
+    this.#presenceTimer = null
+    this.#stopInactivityTimer()
   }
 
   async cards(): Promise<CardSummary[]> {
@@ -71,10 +168,14 @@ export class SessionService {
       const provider = await this.#providerOf(slotId)
       card = await provider.login(slotId, pin)
       login = await this.deps.loginAtCentral(card, () => void this.#expired())
-      // Shared workstation: a new card signing in closes the previous user's session first.
-      if (this.#active) await this.#close('replaced')
+      // Shared workstation: a new card signing in closes the previous user's session first; the same user
+      // typing the PIN again on a locked session gets a fresh session (new token, new workspace, same cache).
+      const previous = this.#active
+      if (previous) await this.#close(previous.lockReason && previous.user.idNat === login.user.idNat ? 'unlocked' : 'replaced', false)
       const workspace = await this.deps.startWorkspace(login.user, login)
-      this.#active = { user: login.user, card, login, workspace }
+      const active: Active = { user: login.user, card, login, workspace, lockReason: null, cardIn: true, lastActivity: this.#now() }
+      this.#active = active
+      this.#startWatching(active)
       this.deps.log.info('session.signed-in', { role: login.user.role })
       this.#announce()
       return this.status()
@@ -106,12 +207,13 @@ export class SessionService {
     await this.#close('expired')
   }
 
-  async #close(reason: string): Promise<void> {
+  async #close(reason: string, announce = true): Promise<void> {
     const active = this.#active
     if (!active) return
     this.#active = null
+    this.#stopWatching()
     // Announced first: the screens of a shared workstation clear at once, whatever the closing takes.
-    this.#announce()
+    if (announce) this.#announce()
     await active.workspace.close().catch(() => undefined)
     active.login.close()
     await active.card.close().catch(() => undefined)

@@ -21,6 +21,10 @@ export const ConfigFile = z
     pkcs11Modules: z.array(z.string().min(1)).optional(),
     trustAnchorsDir: z.string().min(1).optional(),
     inactivityMinutes: z.number().int().min(1).max(240).optional(),
+    /** Background refresh of the cache while the central answers. */
+    syncIntervalSeconds: z.number().int().min(5).max(3600).optional(),
+    /** Cached data of patients who left the user's units is purged after this delay (DOMAIN.md §5, docs/retention.md). */
+    cacheRetentionHours: z.number().int().min(1).max(24 * 30).optional(),
     chromiumPath: z.string().min(1).optional(),
     /** Hosts (and their subdomains) whose https links may open in the system browser. */
     externalLinkHosts: z
@@ -45,6 +49,8 @@ export interface ChevetConfig {
   pkcs11Modules: string[]
   trustAnchorsDir: string | null
   inactivityMinutes: number
+  syncIntervalSeconds: number
+  cacheRetentionHours: number
   chromiumPath: string | null
   /** null: the shell's default allow-list. */
   externalLinkHosts: string[] | null
@@ -153,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
     pkcs11Modules: envModules ?? file.pkcs11Modules ?? CRYPTOLIB_DEFAULT_PATHS[process.platform] ?? [],
     trustAnchorsDir: file.trustAnchorsDir ?? null,
     inactivityMinutes: file.inactivityMinutes ?? 10,
+    syncIntervalSeconds: file.syncIntervalSeconds ?? 30,
+    cacheRetentionHours: file.cacheRetentionHours ?? 72,
     chromiumPath: env.CHEVET_CHROMIUM || file.chromiumPath || null,
     externalLinkHosts: file.externalLinkHosts ?? null,
   }

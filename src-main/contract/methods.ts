@@ -45,6 +45,16 @@ export const methods = {
   'auth.cards': method({ params: NoParams, result: z.object({ cards: z.array(CardSummary) }), access: 'public' }),
   'auth.signIn': method({ params: SignInParams, result: SessionStatus, access: 'public' }),
   'auth.signOut': method({ params: NoParams, result: SessionStatus, access: 'public' }),
+  /** Locks the active session now (the user steps away); a no-op when nothing is active. */
+  'session.lock': method({ params: NoParams, result: SessionStatus, access: 'public' }),
+  /** The user is at the keyboard (input events, throttled by the renderer): postpones the inactivity lock. */
+  'session.activity': method({ params: NoParams, result: z.object({ noted: z.boolean() }), access: 'public' }),
+  /** Training environment only: pulls a virtual card out of its reader, or puts it back (FORBIDDEN elsewhere). */
+  'training.card': method({
+    params: z.object({ slotId: z.string().min(1).max(200), inserted: z.boolean() }).strict(),
+    result: z.object({ cards: z.array(CardSummary) }),
+    access: 'public',
+  }),
 
   'census.list': method({
     params: z.object({ unitId: ResourceId.optional() }).strict(),

@@ -30,9 +30,16 @@ export const SessionUser = z.object({
 })
 export type SessionUser = z.infer<typeof SessionUser>
 
+/** Why a session is locked: the card left the reader, nobody used the workstation, or the user locked it. */
+export const LockReason = z.enum(['card-removed', 'inactivity', 'manual'])
+export type LockReason = z.infer<typeof LockReason>
+
 export const SessionStatus = z.object({
   state: SessionState,
   user: SessionUser.nullable(),
+  /** The card the session was opened with (its reader slot), when it was opened with a card. */
+  slotId: z.string().nullable().optional(),
+  lockReason: LockReason.nullable().optional(),
 })
 export type SessionStatus = z.infer<typeof SessionStatus>
 

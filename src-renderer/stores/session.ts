@@ -38,9 +38,11 @@ export function signInFailure(error: unknown): SignInFailure {
   return error.code === 'OFFLINE' && reason?.startsWith('CENTRAL') ? { kind: 'centralOffline' } : { kind: 'code', code: error.code }
 }
 
+const ACTIVITY_REPORT_MS = 30_000
+
 /** Who is signed in, as main knows it; main pushes every change ('session.changed'). */
 export const useSessionStore = defineStore('session', () => {
-  const status = ref<SessionStatus>({ state: 'signed-out', user: null })
+  const status = ref<SessionStatus>({ state: 'signed-out', user: null, slotId: null, lockReason: null })
   const error = ref<ErrorCode | null>(null)
   /** Cards seen in the readers (virtual cards in training), as of the last poll. */
   const cards = ref<CardSummary[]>([])
@@ -51,6 +53,7 @@ export const useSessionStore = defineStore('session', () => {
 
   const user = computed(() => status.value.user)
   const active = computed(() => status.value.state === 'active')
+  const locked = computed(() => status.value.state === 'locked')
   const canLock = computed(() => status.value.state === 'active')
 
   async function refresh(): Promise<void> {
@@ -106,6 +109,35 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** The user steps away: main locks the session and every screen drops its patient data. */
+  async function lock(): Promise<ErrorCode | null> {
+    try {
+      status.value = await call('session.lock', {})
+      return null
+    } catch (failure) {
+      return failure instanceof RpcError ? failure.code : 'INTERNAL'
+    }
+  }
+
+  /** Training environment: pulls the user's virtual card out of its reader, or puts it back. */
+  async function setVirtualCard(slotId: string, inserted: boolean): Promise<ErrorCode | null> {
+    try {
+      cards.value = (await call('training.card', { slotId, inserted })).cards
+      return null
+    } catch (failure) {
+      return failure instanceof RpcError ? failure.code : 'INTERNAL'
+    }
+  }
+
+  let lastActivity = 0
+  /** Keyboard and pointer use postpone the inactivity lock; told to main at most every 30 s. */
+  function noteActivity(): void {
+    const now = Date.now()
+    if (!active.value || now - lastActivity < ACTIVITY_REPORT_MS) return
+    lastActivity = now
+    void call('session.activity', {}).catch(() => undefined)
+  }
+
   function start(): void {
     subscribe('session.changed', (next) => {
       status.value = next
@@ -121,12 +153,16 @@ export const useSessionStore = defineStore('session', () => {
     signingIn,
     user,
     active,
+    locked,
     canLock,
     refresh,
     ensureLoaded,
     loadCards,
     signIn,
     signOut,
+    lock,
+    setVirtualCard,
+    noteActivity,
     start,
   }
 })

@@ -19,5 +19,5 @@ export {
   type VirtualCardRecord,
 } from './pki'
 export { loadOrCreateTrainingPki, loadTrainingPki, saveTrainingPki, saveVirtualCard } from './store'
-export { createVirtualCardProvider, type VirtualCardProvider, type VirtualCardProviderOptions } from './virtual-cards'
+export { createVirtualCardProvider, isVirtualCardProvider, type VirtualCardProvider, type VirtualCardProviderOptions } from './virtual-cards'
 export { x509, type X509 } from '../../auth/x509'

@@ -116,6 +116,9 @@ export function createVirtualCardProvider(options: VirtualCardProviderOptions): 
         slot.signatureKey ??= privateKey(slot.record.signature.privateKey)
         return signRsa(slot.signatureKey, data, algorithm)
       },
+      async present() {
+        return slot.present && slot.insertion === insertion
+      },
       async close() {
         open = false
       },
@@ -164,4 +167,8 @@ export function createVirtualCardProvider(options: VirtualCardProviderOptions): 
       slot.present = true
     },
   }
+}
+
+export function isVirtualCardProvider(provider: CardProvider): provider is VirtualCardProvider {
+  return provider.kind === 'virtual' && typeof (provider as Partial<VirtualCardProvider>).removeCard === 'function'
 }
