@@ -34,9 +34,9 @@ export default tseslint.config(
       ],
     },
   },
-  // The contract is pure: zod and its own files only.
+  // The contract and the clinical rules are pure: zod and their own files only (the renderer imports both).
   {
-    files: ['src-main/contract/**/*.ts'],
+    files: ['src-main/contract/**/*.ts', 'src-main/clinical/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -52,7 +52,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: 'src-main/(?!contract)', message: 'The renderer imports nothing from src-main but contract/.' },
+            { regex: 'src-main/(?!contract|clinical)', message: 'The renderer imports nothing from src-main but contract/ and clinical/ (pure domain rules).' },
             { regex: '^node:', message: 'No Node API in the renderer.' },
             { regex: '^electron$', message: 'No electron in the renderer.' },
           ],

@@ -38,8 +38,9 @@ const REVIEWED = [
     id: 'OPEN_EXTERNAL_JS_CHECK',
     file: 'src-main/shell/index.ts',
     count: 1,
-    // "Review the use of openExternal": it only receives URLs that externalUrlToOpen (shell/guards.ts) accepted —
-    // https, no credentials or port, host in the allow-list — asserted by test/unit/shell-guards.test.ts.
+    // "Review the use of openExternal" (openInSystemBrowser): it only receives URLs that externalUrlToOpen
+    // (shell/guards.ts) accepted — https, no credentials or port, host in the allow-list — asserted by
+    // test/unit/shell-guards.test.ts, and the Pro Santé Connect authorization URL main builds (auth/psc).
   },
 ]
 

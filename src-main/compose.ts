@@ -12,6 +12,7 @@ import { createDiagnostics, type Diagnostics } from './system/diagnostics'
 import { SessionService } from './auth/session'
 import { RpcFailure } from './rpc/failure'
 import { isVirtualCardProvider } from './training/pki'
+import { beginEcpsSignIn, loginAtCentralWithEcps, resolvePscSettings, type EcpsSignInResult } from './auth/psc'
 import { loginAtCentral, setUpCentral, startUserWorkspace, type UserWorkspace } from './workspace'
 
 export type ShellKind = SystemInfo['shell']
@@ -24,6 +25,8 @@ export interface ComposeOptions {
   shell: ShellKind
   keyVault: KeyVault
   log: Logger
+  /** Opens an address in the system browser (Electron's shell.openExternal); absent in the browser host. */
+  openExternal?: (url: string) => Promise<void>
 }
 
 /** Everything main runs, built once and handed to the Electron shell or to the browser host. */
@@ -63,7 +66,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
   log.info('store.opened', { schemaVersion: store.schemaVersion, keyVault: keyVault.backend })
   const diagnostics = createDiagnostics({ config, keyVault, store, log })
 
-  const central = await setUpCentral(config, log)
+  const psc = config.psc ? resolvePscSettings(config.psc) : null
+  const central = await setUpCentral(config, log, psc)
   let workspace: UserWorkspace | null = null
   const session = new SessionService({
     providers: () => central.providers,
@@ -78,6 +82,15 @@ export async function composeServices(options: ComposeOptions): Promise<Services
         },
       }
     },
+    ...(psc
+      ? {
+          ecps: {
+            begin: () => beginEcpsSignIn({ psc, log }),
+            loginAtCentral: (signedIn: EcpsSignInResult, onExpired: () => void) => loginAtCentralWithEcps(central, signedIn, onExpired, log),
+            ...(options.openExternal ? { open: options.openExternal } : {}),
+          },
+        }
+      : {}),
     events,
     log,
     inactivityMs: config.inactivityMinutes * 60_000,
@@ -109,11 +122,13 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     environment: central.environment,
     establishment: config.establishment ?? (central.environment === 'training' ? { ...TRAINING_ESTABLISHMENT } : null),
     centralUrl: config.centralUrl,
+    ecpsAvailable: psc !== null,
   }
 
   const dispatch = createDispatcher({
     log,
     sessionState: () => session.state,
+    sessionRole: () => session.user?.role ?? null,
     handlers: {
       'system.info': () => systemInfo,
       'system.diagnostics': (params) => diagnostics.report({ refresh: params.refresh ?? false }),
@@ -121,6 +136,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
       'auth.cards': async () => ({ cards: await session.cards() }),
       'auth.signIn': (params) => session.signIn(params.slotId, params.pin),
       'auth.signOut': () => session.signOut(),
+      'auth.ecps.begin': () => session.beginEcps(),
+      'auth.ecps.cancel': () => ({ cancelled: session.cancelEcps() }),
       'session.lock': () => session.lock('manual'),
       'session.activity': () => ({ noted: session.noteActivity() }),
       'training.card': (params) => setTrainingCard(params.slotId, params.inserted),
@@ -161,6 +178,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     log,
     async close() {
       await session.close()
+      // The PKCS#11 module is finalized once its sessions are closed.
+      for (const provider of central.providers) await (provider as { dispose?: () => Promise<void> | void }).dispose?.()
       await central.training?.close()
       store.close()
     },

@@ -1,6 +1,8 @@
 import type { ChevetConfig } from './config'
-import { createCentralLogin } from './auth/central-login'
+import type { PscSettings } from './auth/psc'
+import { createCentralLogin, sessionUserOf } from './auth/central-login'
 import type { CardProvider, CardSession } from './auth/card'
+import { createWorkstationCardProvider } from './auth/pkcs11'
 import type { CentralLogin, Workspace } from './auth/session'
 import { createCentralClient } from './central'
 import type { SessionUser } from './contract'
@@ -31,13 +33,15 @@ function trainingHospitalOptions(env: NodeJS.ProcessEnv): { pastPatients?: numbe
  * training directory (`chevet training serve --dir`): a training central in another process, whose virtual cards
  * are read from that directory. A central without one: a real central, where virtual cards are never offered.
  */
-export async function setUpCentral(config: ChevetConfig, log: Logger): Promise<CentralSetup> {
+export async function setUpCentral(config: ChevetConfig, log: Logger, psc: PscSettings | null = null): Promise<CentralSetup> {
   if (!config.centralUrl) {
     const { startTrainingCentral } = await import('./training/central')
     const training = await startTrainingCentral({
       port: 0,
       dir: config.trainingDir ?? `${config.dataDir}/training`,
       hospital: trainingHospitalOptions(process.env),
+      // With Pro Santé Connect configured, the training central accepts its tokens (RFC 8693 token exchange).
+      psc: psc ? { issuer: psc.issuer, ...(psc.jwksUri ? { jwksUri: psc.jwksUri } : {}), clientId: psc.clientId } : null,
       log,
     })
     log.info('training.central.started', { ms: Math.round(training.timings.totalMs) })
@@ -54,8 +58,9 @@ export async function setUpCentral(config: ChevetConfig, log: Logger): Promise<C
       training: null,
     }
   }
-  // The PKCS#11 provider (CPS/CPE cards) arrives with the authentication issue.
-  return { environment: 'production', fhirUrl: config.centralUrl, tokenUrl, providers: [], training: null }
+  // CPS/CPE cards through the PKCS#11 module, loaded at the first card listing: without it, no card and a logged reason.
+  const cards = createWorkstationCardProvider(config, log)
+  return { environment: 'production', fhirUrl: config.centralUrl, tokenUrl, providers: [cards], training: null }
 }
 
 /** Logs in at the central with the card; the access token stays in memory and is renewed while the card works. */
@@ -77,14 +82,7 @@ export async function loginAtCentral(
     login.close()
     throw new Error('central login gave no practitioner')
   }
-  const user: SessionUser = {
-    idNat: practitioner.idNat,
-    practitionerId: practitioner.id,
-    displayName: practitioner.displayName,
-    role: practitioner.role,
-    units: practitioner.units,
-  }
-  return { user, token: login.token, close: () => login.close() }
+  return { user: sessionUserOf(practitioner), token: login.token, close: () => login.close() }
 }
 
 export interface UserWorkspace extends Workspace {

@@ -3,6 +3,8 @@ import type { EventBus } from '../events'
 import type { Logger } from '../log'
 import { RpcFailure } from '../rpc/failure'
 import { CardError, type CardProvider, type CardSession } from './card'
+import { EcpsError } from './psc/errors'
+import type { EcpsSignIn, EcpsSignInResult } from './psc/sign-in'
 
 /** What a successful central login gives: who the user is and how to get an access token. */
 export interface CentralLogin {
@@ -23,6 +25,14 @@ export interface SessionServiceDeps {
   loginAtCentral: (card: CardSession, onExpired: () => void) => Promise<CentralLogin>
   /** Starts the user's workspace once signed in. */
   startWorkspace: (user: SessionUser, login: CentralLogin) => Promise<Workspace>
+  /** e-CPS through Pro Santé Connect, when it is configured. */
+  ecps?: {
+    begin: () => Promise<EcpsSignIn>
+    /** Exchanges PSC's token at the central (RFC 8693). */
+    loginAtCentral: (signedIn: EcpsSignInResult, onExpired: () => void) => Promise<CentralLogin>
+    /** Opens the system browser (Electron); absent in the browser host, where the page opens the address. */
+    open?: (url: string) => Promise<void>
+  }
   events: EventBus
   log: Logger
   /** Inactivity before the session locks (DESIGN.md §6; configurable, 10 min by default). */
@@ -34,7 +44,8 @@ export interface SessionServiceDeps {
 
 interface Active {
   user: SessionUser
-  card: CardSession
+  /** The card the session was opened with; null for an e-CPS session. */
+  card: CardSession | null
   login: CentralLogin
   workspace: Workspace
   /** Set while locked: data calls answer LOCKED until the PIN is typed again. */
@@ -51,6 +62,7 @@ interface Active {
 export class SessionService {
   #active: Active | null = null
   #signingIn = false
+  #ecpsAttempt: EcpsSignIn | null = null
   #presenceTimer: NodeJS.Timeout | null = null
   #inactivityTimer: NodeJS.Timeout | null = null
 
@@ -62,7 +74,7 @@ export class SessionService {
     return {
       state: active.lockReason ? 'locked' : 'active',
       user: active.user,
-      slotId: active.card.slotId,
+      slotId: active.card?.slotId ?? null,
       lockReason: active.lockReason,
     }
   }
@@ -89,6 +101,64 @@ export class SessionService {
     return this.status()
   }
 
+  /**
+   * Starts an e-CPS sign-in (also the way to unlock an e-CPS session): main waits for the browser on a loopback
+   * address; the outcome is announced as session.changed, or auth.ecps.failed with a code.
+   */
+  async beginEcps(): Promise<{ authorizationUrl: string; opened: boolean }> {
+    const ecps = this.deps.ecps
+    if (!ecps) throw new RpcFailure('INVALID', 'ECPS_NOT_CONFIGURED')
+    this.cancelEcps()
+    let attempt: EcpsSignIn
+    try {
+      attempt = await ecps.begin()
+    } catch (error) {
+      throw new RpcFailure('OFFLINE', error instanceof EcpsError ? `ECPS_${error.code}` : 'ECPS_PROVIDER_UNREACHABLE')
+    }
+    this.#ecpsAttempt = attempt
+    void this.#completeEcps(attempt)
+    let opened = false
+    if (ecps.open) {
+      try {
+        await ecps.open(attempt.authorizationUrl)
+        opened = true
+      } catch {
+        // The page opens it instead.
+      }
+    }
+    return { authorizationUrl: attempt.authorizationUrl, opened }
+  }
+
+  cancelEcps(): boolean {
+    const attempt = this.#ecpsAttempt
+    if (!attempt) return false
+    this.#ecpsAttempt = null
+    attempt.cancel()
+    return true
+  }
+
+  async #completeEcps(attempt: EcpsSignIn): Promise<void> {
+    let login: CentralLogin | null = null
+    try {
+      const signedIn = await attempt.result
+      if (this.#ecpsAttempt !== attempt) return
+      login = await this.deps.ecps!.loginAtCentral(signedIn, () => void this.#expired())
+      if (this.#ecpsAttempt !== attempt) {
+        login.close()
+        return
+      }
+      this.#ecpsAttempt = null
+      await this.#open(login, null)
+    } catch (error) {
+      login?.close()
+      if (this.#ecpsAttempt === attempt) this.#ecpsAttempt = null
+      const code = error instanceof EcpsError ? error.code : toRpcFailure(error).message
+      if (code === 'CANCELLED') return
+      this.deps.log.info('session.ecps.failed', { code })
+      this.deps.events.emit('auth.ecps.failed', { code })
+    }
+  }
+
   /** The user is at the keyboard: the inactivity lock starts counting again. */
   noteActivity(): boolean {
     const active = this.#active
@@ -110,10 +180,11 @@ export class SessionService {
     this.#stopWatching()
     const pollMs = this.deps.presencePollMs ?? 500
     let checking = false
-    this.#presenceTimer = setInterval(() => {
+    const card = active.card
+    if (card) this.#presenceTimer = setInterval(() => {
       if (checking || this.#active !== active || !active.cardIn) return
       checking = true
-      void active.card
+      void card
         .present()
         .catch(() => false)
         .then(async (present) => {
@@ -121,13 +192,13 @@ export class SessionService {
           active.cardIn = false
           this.deps.log.info('session.card-removed', {})
           this.lock('card-removed')
-          await active.card.close().catch(() => undefined)
+          await card.close().catch(() => undefined)
         })
         .finally(() => {
           checking = false
         })
     }, pollMs)
-    this.#presenceTimer.unref()
+    this.#presenceTimer?.unref()
     this.#startInactivityTimer(active)
   }
 
@@ -168,16 +239,7 @@ export class SessionService {
       const provider = await this.#providerOf(slotId)
       card = await provider.login(slotId, pin)
       login = await this.deps.loginAtCentral(card, () => void this.#expired())
-      // Shared workstation: a new card signing in closes the previous user's session first; the same user
-      // typing the PIN again on a locked session gets a fresh session (new token, new workspace, same cache).
-      const previous = this.#active
-      if (previous) await this.#close(previous.lockReason && previous.user.idNat === login.user.idNat ? 'unlocked' : 'replaced', false)
-      const workspace = await this.deps.startWorkspace(login.user, login)
-      const active: Active = { user: login.user, card, login, workspace, lockReason: null, cardIn: true, lastActivity: this.#now() }
-      this.#active = active
-      this.#startWatching(active)
-      this.deps.log.info('session.signed-in', { role: login.user.role })
-      this.#announce()
+      await this.#open(login, card)
       return this.status()
     } catch (error) {
       login?.close()
@@ -187,6 +249,21 @@ export class SessionService {
       pin.fill(0)
       this.#signingIn = false
     }
+  }
+
+  /**
+   * Shared workstation: a new sign-in closes the previous user's session first; the same user signing in again on
+   * a locked session gets a fresh session (new token, new workspace, same cache).
+   */
+  async #open(login: CentralLogin, card: CardSession | null): Promise<void> {
+    const previous = this.#active
+    if (previous) await this.#close(previous.lockReason && previous.user.idNat === login.user.idNat ? 'unlocked' : 'replaced', false)
+    const workspace = await this.deps.startWorkspace(login.user, login)
+    const active: Active = { user: login.user, card, login, workspace, lockReason: null, cardIn: card !== null, lastActivity: this.#now() }
+    this.#active = active
+    this.#startWatching(active)
+    this.deps.log.info('session.signed-in', { role: login.user.role, method: card ? 'card' : 'ecps' })
+    this.#announce()
   }
 
   async signOut(): Promise<SessionStatus> {
@@ -216,7 +293,7 @@ export class SessionService {
     if (announce) this.#announce()
     await active.workspace.close().catch(() => undefined)
     active.login.close()
-    await active.card.close().catch(() => undefined)
+    await active.card?.close().catch(() => undefined)
     this.deps.log.info('session.closed', { reason })
   }
 

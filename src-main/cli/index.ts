@@ -1,3 +1,4 @@
+import { cardInspectCertCommand, cardListCommand } from './card'
 import { doctorCommand } from './doctor'
 import { trainingServeCommand } from './training'
 import { EXIT_CRASH, EXIT_OK, EXIT_USAGE, processIo, type CliCommand, type CliIo } from './io'
@@ -11,6 +12,8 @@ export type { CliCommand, CliIo } from './io'
 export const commands: Record<string, CliCommand> = {
   doctor: doctorCommand,
   'training serve': trainingServeCommand,
+  'card list': cardListCommand,
+  'card inspect-cert': cardInspectCertCommand,
 }
 
 const HELP_FLAGS = new Set(['help', '--help', '-h'])

@@ -5,8 +5,9 @@ import type { TrainingCentral } from '../training/central'
 import type { StaffMember } from '../training/hospital'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io'
 
+const USAGE = 'Usage : chevet training serve [--port P] [--dir DOSSIER] [--psc-issuer URL [--psc-client-id ID]]'
 const HELP = [
-  'Usage : chevet training serve [--port P] [--dir DOSSIER]',
+  USAGE,
   '',
   'Lance la centrale de formation seule, dans ce processus : un DPI FHIR R4 sur 127.0.0.1 avec un hôpital',
   'fictif (données de formation, personnes inventées), son point de jeton /auth/token et les cartes',
@@ -17,6 +18,10 @@ const HELP = [
   '  --dir DOSSIER    dossier où écrire le certificat de l’AC (ca.pem), les cartes virtuelles (cards/)',
   '                   et central.json ; par défaut CHEVET_TRAINING_DIR. Au redémarrage, les cartes et l’AC',
   '                   déjà présentes sont reprises. Sans dossier, tout reste en mémoire.',
+  '  --psc-issuer URL émetteur Pro Santé Connect (ou son remplaçant de test) dont les jetons d’accès sont',
+  '                   échangés contre ceux de la centrale (e-CPS, RFC 8693) ; par défaut CHEVET_PSC_ISSUER.',
+  '                   Sans émetteur, la connexion e-CPS n’est pas acceptée.',
+  '  --psc-client-id ID  n’accepter que les jetons délivrés à ce client (par défaut CHEVET_PSC_CLIENT_ID).',
   '',
   'Pour qu’un poste utilise cette centrale : CHEVET_CENTRAL_URL=<adresse affichée> CHEVET_TRAINING_DIR=<DOSSIER>.',
 ].join('\n')
@@ -63,16 +68,16 @@ function printCards(central: TrainingCentral, io: CliIo): void {
 }
 
 async function runServe(args: string[], io: CliIo): Promise<number> {
-  let values: { port?: string; dir?: string }
+  let values: { port?: string; dir?: string; 'psc-issuer'?: string; 'psc-client-id'?: string }
   try {
     ;({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, dir: { type: 'string' } },
+      options: { port: { type: 'string' }, dir: { type: 'string' }, 'psc-issuer': { type: 'string' }, 'psc-client-id': { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }))
   } catch {
-    io.err(`chevet training serve : argument non reconnu (${args.join(' ')}). Usage : chevet training serve [--port P] [--dir DOSSIER]`)
+    io.err(`chevet training serve : argument non reconnu (${args.join(' ')}). ${USAGE}`)
     return EXIT_USAGE
   }
   const port = parsePort(values.port)
@@ -82,6 +87,13 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
   }
   const dirText = values.dir ?? io.env.CHEVET_TRAINING_DIR
   const dir = dirText ? path.resolve(dirText) : null
+  const pscIssuer = values['psc-issuer'] ?? io.env.CHEVET_PSC_ISSUER
+  if (pscIssuer !== undefined && !URL.canParse(pscIssuer)) {
+    io.err(`chevet training serve : émetteur Pro Santé Connect invalide « ${pscIssuer} » (une URL est attendue).`)
+    return EXIT_USAGE
+  }
+  const pscClientId = values['psc-client-id'] ?? io.env.CHEVET_PSC_CLIENT_ID
+  const psc = pscIssuer ? { issuer: pscIssuer, ...(pscClientId ? { clientId: pscClientId } : {}) } : null
 
   const signal = stopSignal()
   try {
@@ -89,7 +101,7 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
     try {
       // Loaded here, not at the top: the other commands need not load medplum and the PKI.
       const { startTrainingCentral } = await import('../training/central')
-      central = await startTrainingCentral({ port, dir, log: createLogger() })
+      central = await startTrainingCentral({ port, dir, psc, log: createLogger() })
     } catch (error) {
       io.err(`chevet training serve : la centrale de formation n’a pas pu démarrer — ${startFailure(error)}`)
       return EXIT_FAILURE
@@ -97,6 +109,7 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
     try {
       io.out(`Centrale de formation : ${central.fhirUrl}`)
       io.err(dir ? `Certificat de l’AC et cartes virtuelles : ${dir}` : 'Aucun dossier (--dir) : l’AC et les cartes restent en mémoire.')
+      if (psc) io.err(`e-CPS : jetons Pro Santé Connect acceptés de ${psc.issuer}`)
       printCards(central, io)
       await signal.stopped
     } finally {

@@ -11,6 +11,9 @@ export const CRYPTOLIB_DEFAULT_PATHS: Record<string, string[]> = {
   darwin: ['/usr/local/lib/libcps3_pkcs11_osx.dylib'],
 }
 
+const PscEnvironment = z.enum(['production', 'bac-a-sable'])
+const PscClientAuth = z.enum(['none', 'client_secret_basic', 'client_secret_post'])
+
 /** The hospital-IT configuration file (`chevet.config.json`), validated at start. */
 export const ConfigFile = z
   .object({
@@ -30,9 +33,34 @@ export const ConfigFile = z
     externalLinkHosts: z
       .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'nom d’hôte attendu, ex. esante.gouv.fr'))
       .optional(),
+    /** e-CPS sign-in through Pro Santé Connect (DOMAIN.md §1.3); absent: not offered. */
+    psc: z
+      .object({
+        environment: PscEnvironment.optional(),
+        issuer: z.string().url().optional(),
+        discoveryUrl: z.string().url().optional(),
+        clientId: z.string().min(1).max(200),
+        clientSecret: z.string().min(1).max(500).optional(),
+        clientAuth: PscClientAuth.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 export type ConfigFile = z.infer<typeof ConfigFile>
+
+/** Chevet's registration at Pro Santé Connect; the endpoints themselves are in src-main/auth/psc/settings.ts. */
+export interface PscConfig {
+  environment: z.infer<typeof PscEnvironment>
+  /** Overrides the environment's issuer (and then its discovery URL). */
+  issuer: string | null
+  discoveryUrl: string | null
+  clientId: string
+  /** Never logged. */
+  clientSecret: string | null
+  /** null: HTTP Basic with a secret, none without. */
+  clientAuth: z.infer<typeof PscClientAuth> | null
+}
 
 export interface ChevetConfig {
   dataDir: string
@@ -54,6 +82,8 @@ export interface ChevetConfig {
   chromiumPath: string | null
   /** null: the shell's default allow-list. */
   externalLinkHosts: string[] | null
+  /** null: no e-CPS sign-in (no PSC client id configured). */
+  psc: PscConfig | null
 }
 
 export class ConfigError extends Error {
@@ -93,6 +123,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `valeur trop grande (maximum : ${String(issue.maximum)})`
     case 'invalid_format':
       return `format invalide (${issue.format})`
+    case 'invalid_value':
+      return `valeur attendue : ${issue.values.map(String).join(', ')}`
     default:
       return 'valeur invalide'
   }
@@ -121,6 +153,43 @@ function parsePort(value: string | undefined): number {
     throw new ConfigError(`CHEVET_PORT invalide : « ${value} » (un entier de 0 à 65535 est attendu)`)
   }
   return port
+}
+
+/** One PSC setting from the environment (which wins) or the file, checked with the file's own schema. */
+function pscSetting<T>(env: NodeJS.ProcessEnv, name: string, fromFile: T | undefined, schema: z.ZodType<T>, expected: string): T | null {
+  const value = env[name]
+  if (!value) return fromFile ?? null
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw new ConfigError(`${name} invalide : « ${value} » (${expected})`)
+  return parsed.data
+}
+
+function loadPscConfig(env: NodeJS.ProcessEnv, file: ConfigFile['psc']): PscConfig | null {
+  const clientId = env.CHEVET_PSC_CLIENT_ID || file?.clientId || null
+  const others = ['CHEVET_PSC_ENV', 'CHEVET_PSC_ISSUER', 'CHEVET_PSC_DISCOVERY_URL', 'CHEVET_PSC_CLIENT_SECRET', 'CHEVET_PSC_CLIENT_AUTH']
+  if (!clientId) {
+    const orphan = others.find((name) => env[name])
+    if (orphan) throw new ConfigError(`${orphan} est défini mais CHEVET_PSC_CLIENT_ID manque (identifiant client Pro Santé Connect)`)
+    return null
+  }
+  const url = z.string().url()
+  const psc: PscConfig = {
+    environment: pscSetting(env, 'CHEVET_PSC_ENV', file?.environment, PscEnvironment, 'production ou bac-a-sable') ?? 'production',
+    issuer: pscSetting(env, 'CHEVET_PSC_ISSUER', file?.issuer, url, 'une URL https est attendue'),
+    discoveryUrl: pscSetting(env, 'CHEVET_PSC_DISCOVERY_URL', file?.discoveryUrl, url, 'une URL https est attendue'),
+    clientId,
+    clientSecret: env.CHEVET_PSC_CLIENT_SECRET || file?.clientSecret || null,
+    clientAuth: pscSetting(env, 'CHEVET_PSC_CLIENT_AUTH', file?.clientAuth, PscClientAuth, 'none, client_secret_basic ou client_secret_post'),
+  }
+  if (psc.clientAuth && psc.clientAuth !== 'none' && !psc.clientSecret) {
+    throw new ConfigError(`Pro Santé Connect : la méthode ${psc.clientAuth} demande un secret client (CHEVET_PSC_CLIENT_SECRET ou psc.clientSecret)`)
+  }
+  for (const [name, value] of [['émetteur', psc.issuer], ['document de découverte', psc.discoveryUrl]] as const) {
+    if (value && !/^https:/.test(value) && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(value)) {
+      throw new ConfigError(`Pro Santé Connect : l’${name} doit être en https (${value})`)
+    }
+  }
+  return psc
 }
 
 /**
@@ -163,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
     cacheRetentionHours: file.cacheRetentionHours ?? 72,
     chromiumPath: env.CHEVET_CHROMIUM || file.chromiumPath || null,
     externalLinkHosts: file.externalLinkHosts ?? null,
+    psc: loadPscConfig(env, file.psc),
   }
 }

@@ -45,6 +45,16 @@ export const methods = {
   'auth.cards': method({ params: NoParams, result: z.object({ cards: z.array(CardSummary) }), access: 'public' }),
   'auth.signIn': method({ params: SignInParams, result: SessionStatus, access: 'public' }),
   'auth.signOut': method({ params: NoParams, result: SessionStatus, access: 'public' }),
+  /**
+   * e-CPS (Pro Santé Connect): starts a sign-in in the browser. `opened`: main opened the system browser (Electron);
+   * otherwise the page opens `authorizationUrl`. The outcome comes as session.changed or auth.ecps.failed.
+   */
+  'auth.ecps.begin': method({
+    params: NoParams,
+    result: z.object({ authorizationUrl: z.string().url().max(4000), opened: z.boolean() }),
+    access: 'public',
+  }),
+  'auth.ecps.cancel': method({ params: NoParams, result: z.object({ cancelled: z.boolean() }), access: 'public' }),
   /** Locks the active session now (the user steps away); a no-op when nothing is active. */
   'session.lock': method({ params: NoParams, result: SessionStatus, access: 'public' }),
   /** The user is at the keyboard (input events, throttled by the renderer): postpones the inactivity lock. */

@@ -16,6 +16,8 @@ export const SystemInfo = z.object({
   environment: Environment,
   establishment: Establishment.nullable(),
   centralUrl: z.string().nullable(),
+  /** Pro Santé Connect is configured: the sign-in page offers e-CPS. */
+  ecpsAvailable: z.boolean().default(false),
 })
 export type SystemInfo = z.infer<typeof SystemInfo>
 

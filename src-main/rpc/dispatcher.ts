@@ -6,9 +6,11 @@ import {
   type MethodName,
   type ParamsOf,
   type ResultOf,
+  type Role,
   type RpcResponse,
   type SessionState,
 } from '../contract'
+import { authorize, redact } from '../access/methods'
 import { RpcFailure } from './failure'
 import { CentralError } from '../central/types'
 import type { Logger } from '../log'
@@ -30,6 +32,8 @@ export interface DispatcherDeps {
   handlers: Handlers
   /** Current session state; `session` methods need `active`. */
   sessionState: () => SessionState
+  /** The signed-in user's role, for the habilitation matrix (src-main/access); absent: no role check (tests). */
+  sessionRole?: () => Role | null
   log: Logger
 }
 
@@ -50,11 +54,12 @@ function approximateSize(raw: unknown): number {
 }
 
 /**
- * The one place where every call is checked, in order: size → shape → method → params → session → handler → result.
+ * The one place where every call is checked, in order: size → shape → method → params → session → habilitation
+ * → handler → masking → result.
  * It never throws: a malformed call is an INVALID answer; an unexpected error an INTERNAL one.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatch {
-  const { handlers, sessionState, log } = deps
+  const { handlers, sessionState, sessionRole, log } = deps
 
   return async function dispatch(raw, ctx) {
     if (approximateSize(raw) > MAX_REQUEST_BYTES) return fail('INVALID', 'request too large')
@@ -85,9 +90,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       if (state === 'locked') return fail('LOCKED', 'session locked')
     }
 
+    // Habilitations (docs/habilitations.md): the role may call this method at all, and sees only the parts of
+    // the answer its rights cover.
+    const role = sessionRole ? sessionRole() : null
+    if (sessionRole) {
+      const decision = authorize(role, method)
+      if (!decision.ok) return fail('FORBIDDEN', decision.reason)
+    }
+
     try {
       const handler = handlers[method] as (p: unknown, c: CallContext) => unknown
-      const value = await handler(params.data, ctx)
+      const answer = await handler(params.data, ctx)
+      const value = role ? redact(role, method, answer as never) : answer
       const checked = spec.result.safeParse(value)
       if (!checked.success) {
         log.error('rpc.result.invalid', { method, issue: checked.error.issues[0]?.path.join('.') ?? '' })

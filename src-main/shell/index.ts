@@ -52,7 +52,7 @@ export async function runShell(): Promise<void> {
   const state: ShellState = { win: null }
 
   installContentsHooks(app, {
-    openExternal: (url) => shell.openExternal(url),
+    openExternal: openInSystemBrowser,
     allowedHosts: config.externalLinkHosts ?? DEFAULT_EXTERNAL_HOSTS,
     log,
   })
@@ -69,6 +69,14 @@ export async function runShell(): Promise<void> {
     })
 }
 
+/**
+ * The one door to the system browser. It receives only https links the guards accepted (shell/guards.ts:
+ * allow-listed hosts) and the Pro Santé Connect authorization address that main builds from the configured issuer.
+ */
+function openInSystemBrowser(url: string): Promise<void> {
+  return shell.openExternal(url)
+}
+
 interface ShellState {
   win: BrowserWindow | null
 }
@@ -80,7 +88,7 @@ async function startWhenReady(config: ChevetConfig, log: Logger, state: ShellSta
 
   const keyVault = createSafeStorageVault({ safeStorage, dataDir: config.dataDir })
   if (keyVault.warning) log.warn('shell.keyvault.backend-changed', { backend: keyVault.backend })
-  const services = await composeServices({ config, shell: 'electron', keyVault, log })
+  const services = await composeServices({ config, shell: 'electron', keyVault, log, openExternal: openInSystemBrowser })
   installQuitHandler(app, () => services.close(), log)
 
   const mainContents = () => (state.win === null || state.win.isDestroyed() ? null : state.win.webContents)

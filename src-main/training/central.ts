@@ -20,8 +20,11 @@ import {
   createTokenEndpoint,
   jwtBearerGrant,
   JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT,
+  tokenExchangeGrant,
   type ExtraRoute,
   type GrantHandler,
+  type PscTrust,
 } from './token'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 900
@@ -38,6 +41,8 @@ export interface TrainingCentralOptions {
   dir?: string | null
   hospital?: HospitalOptions
   tokenLifetimeSeconds?: number
+  /** The Pro Santé Connect issuer whose access tokens are exchanged (RFC 8693) for the e-CPS; none: no e-CPS. */
+  psc?: PscTrust | null
   now?: () => Date
   log?: Logger
 }
@@ -144,7 +149,10 @@ export async function startTrainingCentral(options: TrainingCentralOptions = {})
         directory: createPractitionerDirectory(fhir.repo),
         now,
       }),
-      // TOKEN_EXCHANGE_GRANT (RFC 8693, the e-CPS token of Pro Santé Connect) is registered here by issue 5.
+      // RFC 8693: the e-CPS, when a Pro Santé Connect issuer is trusted.
+      ...(options.psc
+        ? { [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant({ psc: options.psc, directory: createPractitionerDirectory(fhir.repo), now }) }
+        : {}),
     }
 
     await loadHospital(fhir, hospital)

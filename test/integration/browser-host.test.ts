@@ -33,7 +33,7 @@ beforeAll(async () => {
         shell: 'browser-host',
         environment: 'training',
         establishment: null,
-        centralUrl: null,
+        centralUrl: null, ecpsAvailable: false
       }),
       'system.diagnostics': () => ({ generatedAt: new Date().toISOString(), checks: [] }),
       'session.status': () => ({ state: 'signed-out', user: null }),

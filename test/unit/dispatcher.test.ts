@@ -11,7 +11,7 @@ const info = {
   shell: 'browser-host' as const,
   environment: 'training' as const,
   establishment: null,
-  centralUrl: null,
+  centralUrl: null, ecpsAvailable: false
 }
 
 function setup(overrides: Partial<Handlers> = {}, state: SessionState = 'signed-out') {

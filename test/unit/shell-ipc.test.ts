@@ -11,7 +11,7 @@ const info: SystemInfo = {
   shell: 'electron',
   environment: 'training',
   establishment: null,
-  centralUrl: null,
+  centralUrl: null, ecpsAvailable: false
 }
 
 function frame(url: string, processId = 4, routingId = 1, parent: object | null = null) {

@@ -2,7 +2,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Logger } from '../../log'
 import type { AccessTokens } from './access-token'
 import type { AuthenticatedPractitioner } from './directory'
-import { GrantError, type GrantHandler } from './grants'
+import { GrantError, TOKEN_EXCHANGE_GRANT, type GrantHandler } from './grants'
+import { ACCESS_TOKEN_TYPE } from './token-exchange'
 
 /** Room for an assertion (64 KiB at most, see assertion.ts) and form encoding. */
 const MAX_FORM_BYTES = 128 * 1024
@@ -14,6 +15,8 @@ export interface TokenResponse {
   token_type: 'Bearer'
   expires_in: number
   scope: string
+  /** RFC 8693 §2.2.1: required in a token-exchange response. */
+  issued_token_type?: string
   practitioner: AuthenticatedPractitioner
 }
 
@@ -85,7 +88,14 @@ export function createTokenEndpoint(options: TokenEndpointOptions): ExtraRoute {
     const practitioner = await grant(form)
     const { token, expiresIn } = await options.tokens.issue(practitioner)
     options.log?.info('training.token.issued', { practitioner: practitioner.id, role: practitioner.role })
-    const body: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: SCOPE, practitioner }
+    const body: TokenResponse = {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      scope: SCOPE,
+      ...(grantTypes[0] === TOKEN_EXCHANGE_GRANT ? { issued_token_type: ACCESS_TOKEN_TYPE } : {}),
+      practitioner,
+    }
     send(res, 200, body)
   }
 

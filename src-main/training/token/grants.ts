@@ -3,7 +3,7 @@ import { AssertionError, createJtiReplayCache, verifyCardAssertion, type Asserti
 import type { AuthenticatedPractitioner, PractitionerDirectory } from './directory'
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
-/** RFC 8693: the e-CPS (Pro Santé Connect) token is exchanged here — added with the authentication issue. */
+/** RFC 8693: the e-CPS (Pro Santé Connect) access token is exchanged here (token-exchange.ts). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
 /** An RFC 6749 §5.2 error; the description is English, for developers, and never carries personal data. */

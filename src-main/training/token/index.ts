@@ -3,3 +3,4 @@ export { ACCESS_TOKEN_SKEW_SECONDS, createAccessTokens, type AccessTokens, type 
 export { createPractitionerDirectory, type AuthenticatedPractitioner, type PractitionerDirectory } from './directory'
 export { createTokenEndpoint, type ExtraRoute, type TokenEndpointOptions, type TokenResponse } from './endpoint'
 export { GrantError, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, jwtBearerGrant, type GrantHandler } from './grants'
+export { ACCESS_TOKEN_TYPE, tokenExchangeGrant, type PscTrust, type TokenExchangeGrantOptions } from './token-exchange'
