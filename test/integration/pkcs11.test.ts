@@ -7,6 +7,8 @@ import { CardError, type CardSession } from '../../src-main/auth/card'
 import { createPkcs11CardProvider, type Pkcs11CardProvider } from '../../src-main/auth/pkcs11'
 import { loadTrustAnchors } from '../../src-main/auth/trust-anchors'
 import { x509, type X509 } from '../../src-main/auth/x509'
+import { SessionService } from '../../src-main/auth/session'
+import { EventBus } from '../../src-main/events'
 import { createMemoryLogger } from '../../src-main/log'
 import { HOLDERS, createTestCa, type TestCa } from '../fixtures/cps-pki'
 import { SOFTHSM_MODULE, cardObjects, createSoftHsm, softHsmAvailable, type SoftHsm, type TokenObject } from '../fixtures/softhsm'
@@ -273,15 +275,35 @@ describe.skipIf(unavailable !== null)('CPS/CPE cards over PKCS#11 (SoftHSM2)', (
     expect((await refusal(provider.login('pkcs11:424242', pin('1234')))).code).toBe('CARD_ABSENT')
   })
 
-  it('sees a removed card within 2 s: present() turns false, the card leaves the list, signing says CARD_ABSENT', async () => {
+  it('locks the workstation session within 2 s of the card leaving: present() false, out of the list, CARD_ABSENT', async () => {
     const slotId = await slotOf(LABEL.removed)
     const session = await provider.login(slotId, pin(PIN.removed))
     expect(await session.present()).toBe(true)
-    hsm.deleteToken(LABEL.removed)
-    const removedAt = Date.now()
-    while ((await session.present()) && Date.now() - removedAt < 2_000) await new Promise((resolve) => setTimeout(resolve, 500))
+    // The workstation's session on the same card, watching it as it does in production.
+    const events = new EventBus()
+    const workstation = new SessionService({
+      providers: () => [provider],
+      loginAtCentral: async (card) => {
+        await card.sign(new Uint8Array([1, 2, 3]), 'RS256')
+        const user = { idNat: '899700000001', practitionerId: 'pra-1', displayName: 'Jeanne GARNIER', role: 'medecin' as const, units: [] }
+        return { user, token: async () => 'token', close: () => undefined }
+      },
+      startWorkspace: async () => ({ close: async () => undefined }),
+      events,
+      log,
+      inactivityMs: 600_000,
+    })
+    try {
+      expect(await workstation.signIn(slotId, PIN.removed)).toMatchObject({ state: 'active', slotId })
+      hsm.deleteToken(LABEL.removed)
+      const removedAt = Date.now()
+      while (workstation.state !== 'locked' && Date.now() - removedAt < 2_000) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(workstation.status()).toMatchObject({ state: 'locked', lockReason: 'card-removed' })
+      expect(Date.now() - removedAt).toBeLessThan(2_000)
+    } finally {
+      await workstation.close()
+    }
     expect(await session.present()).toBe(false)
-    expect(Date.now() - removedAt).toBeLessThan(2_000)
     expect((await provider.list()).map((card) => card.slotId)).not.toContain(slotId)
     expect((await refusal(session.sign(new Uint8Array([1, 2, 3]), 'RS256'))).code).toBe('CARD_ABSENT')
     expect((await refusal(session.certificateChain())).code).toBe('CARD_ABSENT')

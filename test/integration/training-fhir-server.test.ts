@@ -421,6 +421,20 @@ describe('training central FHIR server', () => {
     expect(ids(all.body)).not.toContain('obs-zoe-temp')
   })
 
+  it('sorts by date (_sort=-date and date), as the chart reads its newest values', async () => {
+    const times = ['2026-11-21T06:00:00Z', '2026-11-22T18:30:00Z', '2026-11-21T23:59:00Z']
+    const created: string[] = []
+    for (const [i, at] of times.entries()) {
+      const made = await call<Observation>('POST', '/Observation', { body: newVital('p-lefevre', 70 + i, { effectiveDateTime: at }) })
+      created.push(made.body.id as string)
+    }
+    const newest = await call<Bundle>('GET', '/Observation?subject=Patient/p-lefevre&_sort=-date&_count=1000')
+    const order = ids(newest.body).filter((id) => created.includes(id))
+    expect(order).toEqual([created[1], created[2], created[0]])
+    const oldest = await call<Bundle>('GET', '/Observation?subject=Patient/p-lefevre&_sort=date&_count=1000')
+    expect(ids(oldest.body).filter((id) => created.includes(id))).toEqual([created[0], created[2], created[1]])
+  })
+
   it('refuses requests without a valid token (401, WWW-Authenticate: Bearer)', async () => {
     for (const token of [null, 'nope']) {
       const reply = await call<OperationOutcome>('GET', '/Patient/p-helene', { token })
