@@ -160,11 +160,12 @@ function parseX5c(value: unknown): X509.X509Certificate[] {
   })
 }
 
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
+export function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
   return Buffer.from(a).equals(Buffer.from(b))
 }
 
-async function issued(child: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
+/** Whether `issuer` signed `child` (names chained and signature checked). */
+export async function issued(child: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
   if (!sameBytes(child.issuerName.toArrayBuffer(), issuer.subjectName.toArrayBuffer())) return false
   try {
     return await child.verify({ publicKey: issuer.publicKey, signatureOnly: true })

@@ -1,4 +1,4 @@
-import { holderKind, readCertificateIdentity, type CardHolderKind } from './assertion'
+import { holderKind, issued, readCertificateIdentity, sameBytes, type CardHolderKind } from './assertion'
 import { x509, type X509 } from './x509'
 
 /**
@@ -203,21 +203,8 @@ function commonName(certificate: X509.X509Certificate): string {
   return certificate.subjectName.getField('2.5.4.3')[0] ?? certificate.subject
 }
 
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
-  return Buffer.from(a).equals(Buffer.from(b))
-}
-
 function selfIssued(certificate: X509.X509Certificate): boolean {
   return sameBytes(certificate.subjectName.toArrayBuffer(), certificate.issuerName.toArrayBuffer())
-}
-
-async function issued(child: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
-  if (!sameBytes(child.issuerName.toArrayBuffer(), issuer.subjectName.toArrayBuffer())) return false
-  try {
-    return await child.verify({ publicKey: issuer.publicKey, signatureOnly: true })
-  } catch {
-    return false
-  }
 }
 
 /** The issuers of `leaf` from `candidates`, as far as a signed path goes; `anchored` when it ends on an anchor. */
