@@ -37,6 +37,8 @@ export interface SessionServiceDeps {
   log: Logger
   /** Inactivity before the session locks (DESIGN.md §6; configurable, 10 min by default). */
   inactivityMs: number
+  /** How often the readers are listed for `cards.changed` (default 1 s). */
+  cardsPollMs?: number
   /** How often the card's presence is checked: a removal locks within two periods (default 500 ms). */
   presencePollMs?: number
   now?: () => number
@@ -66,7 +68,30 @@ export class SessionService {
   #presenceTimer: NodeJS.Timeout | null = null
   #inactivityTimer: NodeJS.Timeout | null = null
 
-  constructor(private readonly deps: SessionServiceDeps) {}
+  #cardsTimer: NodeJS.Timeout | null = null
+  #cardsSeen = ''
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    // Readers are polled (PKCS#11 offers no portable event): insertions, removals and PIN states reach the page.
+    const pollMs = deps.cardsPollMs ?? 1000
+    let polling = false
+    this.#cardsTimer = setInterval(() => {
+      if (polling) return
+      polling = true
+      void this.cards()
+        .then((cards) => {
+          const seen = JSON.stringify(cards.map((card) => [card.slotId, card.pinState, card.holder]))
+          if (seen === this.#cardsSeen) return
+          const first = this.#cardsSeen === ''
+          this.#cardsSeen = seen
+          if (!first) this.deps.events.emit('cards.changed', { cards })
+        })
+        .finally(() => {
+          polling = false
+        })
+    }, pollMs)
+    this.#cardsTimer.unref()
+  }
 
   status(): SessionStatus {
     const active = this.#active
@@ -169,6 +194,9 @@ export class SessionService {
 
   /** Stops the timers (the service is closing); the session itself is closed by signOut. */
   async close(): Promise<void> {
+    if (this.#cardsTimer) clearInterval(this.#cardsTimer)
+    this.#cardsTimer = null
+    this.cancelEcps()
     await this.#close('shutdown')
   }
 

@@ -142,6 +142,11 @@ export const useSessionStore = defineStore('session', () => {
     subscribe('session.changed', (next) => {
       status.value = next
     })
+    subscribe('cards.changed', ({ cards: next }) => {
+      cards.value = next
+      cardsError.value = null
+      for (const card of next) if (card.pinState === 'ok') delete knownTriesLeft.value[card.slotId]
+    })
   }
 
   return {

@@ -82,6 +82,8 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
   // The host must not pick up a developer's configuration: only what the test chooses.
   const env = cleanEnv()
   env.CHEVET_DATA_DIR = dataDir
+  // The in-process training central with fewer past patients: the same wards and inpatients, a faster start.
+  env.CHEVET_TRAINING_SIZE = 'small'
   if (process.env.CHEVET_E2E_RENDERER_DIR) env.CHEVET_RENDERER_DIR = renderer
   Object.assign(env, options.env ?? {})
   const dbKey = options.dbKey ?? randomBytes(32).toString('hex')

@@ -55,6 +55,8 @@ test.describe('link to the browser host', () => {
   test('when the host stops, calls fail with a French message; a restarted host refuses the old token', async ({
     browser,
   }) => {
+    // Two host starts, each with its training central: more than the default 30 s on a loaded machine.
+    test.setTimeout(120_000)
     const first = await startHost()
     const context = await browser.newContext()
     try {
@@ -73,7 +75,7 @@ test.describe('link to the browser host', () => {
       // Same port and data, new launch: a new token, so the page's reconnection is refused.
       const second = await startHost({ dataDir: first.dataDir, dbKey: first.dbKey, port: first.port })
       try {
-        await expect(page.getByRole('heading', { level: 1, name: 'Connexion refusée' })).toBeVisible({ timeout: 20_000 })
+        await expect(page.getByRole('heading', { level: 1, name: 'Connexion refusée' })).toBeVisible({ timeout: 60_000 })
         await page.goto(second.url)
         await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeVisible()
         await expect(page.getByRole('status', { name: 'Environnement' })).toBeVisible()

@@ -42,8 +42,10 @@ function setUp(options: { inactivityMs?: number } = {}) {
   const provider: VirtualCardProvider = createVirtualCardProvider({ pki: { ...pki, cards: pki.cards.map((card) => ({ ...card })) }, allowed: true })
   const events = new EventBus()
   const seen: SessionStatus[] = []
+  const cardLists: string[][] = []
   events.onAny((name, payload) => {
     if (name === 'session.changed') seen.push(payload as SessionStatus)
+    if (name === 'cards.changed') cardLists.push((payload as { cards: { slotId: string; pinState: string }[] }).cards.map((c) => `${c.slotId}:${c.pinState}`))
   })
   const workspaces: { user: string; closed: boolean }[] = []
   const log = createMemoryLogger()
@@ -63,6 +65,7 @@ function setUp(options: { inactivityMs?: number } = {}) {
     log,
     inactivityMs: options.inactivityMs ?? 60_000,
     presencePollMs: 100,
+    cardsPollMs: 50,
   })
   services.push(session)
   const dispatch = createDispatcher({
@@ -71,7 +74,7 @@ function setUp(options: { inactivityMs?: number } = {}) {
     handlers: { ...unusedHandlers(), 'census.list': () => ({ units: [], entries: [], dataAsOf: null }) },
   })
   const slot = (member: typeof doctor) => pki.cards.find((card) => card.slotId.includes(member.key))!.slotId
-  return { provider, session, seen, workspaces, log, dispatch, slot }
+  return { provider, session, seen, cardLists, workspaces, log, dispatch, slot }
 }
 
 async function until(check: () => boolean, ms: number): Promise<void> {
@@ -160,5 +163,21 @@ describe('session lock', () => {
     expect(session.lock('inactivity')).toMatchObject({ lockReason: 'manual' })
     expect(await session.signOut()).toMatchObject({ state: 'signed-out', user: null })
     expect(workspaces.map((w) => w.closed)).toEqual([true])
+  })
+
+  it('announces cards inserted, removed, or whose PIN state changed (cards.changed), once per change', async () => {
+    const { provider, session, cardLists, slot } = setUp()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(cardLists).toEqual([])
+    provider.removeCard(slot(secretary))
+    await until(() => cardLists.length === 1, 2_000)
+    expect(cardLists[0]).toEqual([`${slot(doctor)}:ok`])
+    await expect(session.signIn(slot(doctor), '0000')).rejects.toMatchObject({ message: 'PIN_INCORRECT:2' })
+    await until(() => cardLists.length === 2, 2_000)
+    expect(cardLists[1]).toEqual([`${slot(doctor)}:countLow`])
+    provider.insertCard(slot(secretary))
+    await until(() => cardLists.length === 3, 2_000)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(cardLists).toHaveLength(3)
   })
 })
