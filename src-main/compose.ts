@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { ChevetConfig } from './config'
 import type { CardSummary, SystemInfo } from './contract'
 import { createDispatcher, type Dispatch } from './rpc/dispatcher'
+import { createAccessJournal } from './audit'
 import { EventBus } from './events'
 import type { Logger } from './log'
 import { openStore, type Store } from './store'
@@ -129,6 +130,11 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     log,
     sessionState: () => session.state,
     sessionRole: () => session.user?.role ?? null,
+    journal: createAccessJournal({
+      db: store.db,
+      log,
+      who: () => (session.user ? { actor: session.user.practitionerId, role: session.user.role } : null),
+    }),
     handlers: {
       'system.info': () => systemInfo,
       'system.diagnostics': (params) => diagnostics.report({ refresh: params.refresh ?? false }),
@@ -157,6 +163,17 @@ export async function composeServices(options: ComposeOptions): Promise<Services
         return chart
       },
       'vitals.record': (params) => active().engine.recordVitals(params),
+      'notes.list': (params) => {
+        const { engine } = active()
+        if (!engine.census().some((entry) => entry.patient.id === params.patientId)) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
+        return engine.notes(params)
+      },
+      'notes.create': (params) => {
+        const { engine, user } = active()
+        if (!engine.census().some((entry) => entry.patient.id === params.patientId)) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
+        // TODO(interne): pass onBehalfOf (the supervising senior) once the session knows it.
+        return engine.recordNote(params, { displayName: user.displayName, role: user.role })
+      },
       'tasks.list': () => ({ tasks: active().engine.tasks() }),
       'tasks.resolve': async (params) => {
         await active().engine.resolveTask(params.taskId, params.choice)

@@ -44,7 +44,7 @@ export const METHOD_REQUIREMENTS: Classification = {
     masks: {
       'sante.observations': (value) => ({
         ...value,
-        entries: value.entries.map((entry) => ({ ...entry, lastVitals: null })),
+        entries: value.entries.map((entry) => ({ ...entry, lastVitals: null, news2: undefined })),
       }),
     },
   },
@@ -56,11 +56,16 @@ export const METHOD_REQUIREMENTS: Classification = {
   'chart.open': {
     requires: [read('identite'), read('administratif')],
     masks: {
-      'sante.observations': (chart) => ({ ...chart, allergies: [], conditions: [], vitals: [] }),
+      'sante.observations': (chart) => ({ ...chart, allergies: [], conditions: [], vitals: [], news2: undefined }),
       'sante.resultats': (chart) => ({ ...chart, results: [] }),
     },
   },
   'vitals.record': { requires: [{ category: 'sante.observations', action: 'creer' }] },
+  'notes.list': { requires: [read('identite'), read('sante.notes')] },
+  'notes.create': {
+    requires: [read('identite'), { category: 'sante.notes', action: 'creer' }],
+    note: 'Observation médicale ou transmission ciblée, signée par son auteur (Provenance FHIR).',
+  },
   'tasks.list': {
     requires: [read('identite')],
     note: 'Les tâches sont les conflits des écritures de l’utilisateur lui-même, déjà autorisées quand il les a faites ; elles désignent un patient, sans contenu clinique.',

@@ -1,5 +1,7 @@
+import { auditVerifyCommand } from './audit'
 import { cardInspectCertCommand, cardListCommand } from './card'
 import { doctorCommand } from './doctor'
+import { formularyImportCommand, formularySearchCommand } from './formulary'
 import { trainingServeCommand } from './training'
 import { EXIT_CRASH, EXIT_OK, EXIT_USAGE, processIo, type CliCommand, type CliIo } from './io'
 
@@ -14,6 +16,9 @@ export const commands: Record<string, CliCommand> = {
   'training serve': trainingServeCommand,
   'card list': cardListCommand,
   'card inspect-cert': cardInspectCertCommand,
+  'formulary import': formularyImportCommand,
+  'formulary search': formularySearchCommand,
+  'audit verify': auditVerifyCommand,
 }
 
 const HELP_FLAGS = new Set(['help', '--help', '-h'])

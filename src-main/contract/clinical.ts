@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { EXTRA_VITAL_RANGES, News2Summary, RECORD_VITALS_EXTRA, VITAL_EXTRA_FIELDS } from './news2'
 import { Unit } from './session'
 
 const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9\-.]+$/)
@@ -36,6 +37,7 @@ export const VitalSigns = z.object({
   temperature: z.number().nullable(),
   spo2: z.number().nullable(),
   respiratoryRate: z.number().nullable(),
+  ...VITAL_EXTRA_FIELDS,
   /** Whether an observation write is still in the outbox (not yet acknowledged by the central). */
   pending: z.boolean(),
 })
@@ -44,6 +46,8 @@ export type VitalSigns = z.infer<typeof VitalSigns>
 export const CensusEntry = z.object({
   patient: PatientSummary,
   lastVitals: VitalSigns.nullable(),
+  /** NEWS2 of the newest complete set; null when none, or for a patient under 16 (NEWS2 is for adults). */
+  news2: News2Summary.nullable().optional(),
 })
 export type CensusEntry = z.infer<typeof CensusEntry>
 
@@ -75,6 +79,9 @@ export const Chart = z.object({
   vitals: z.array(VitalSigns),
   /** Newest first. */
   results: z.array(LabResult),
+  news2: News2Summary.nullable().optional(),
+  /** SpO2 scale used for NEWS2 (1 unless a clinician chose scale 2 for this patient). */
+  spo2Scale: z.union([z.literal(1), z.literal(2)]).optional(),
   fromCache: z.boolean(),
   /** When the cached copy was last refreshed from the central. */
   dataAsOf: z.string().nullable(),
@@ -89,6 +96,7 @@ export const VITAL_RANGES = {
   temperature: { min: 30, max: 45, unit: 'Cel' },
   spo2: { min: 50, max: 100, unit: '%' },
   respiratoryRate: { min: 3, max: 80, unit: '/min' },
+  ...EXTRA_VITAL_RANGES,
 } as const
 
 const vital = (key: keyof typeof VITAL_RANGES) => z.number().min(VITAL_RANGES[key].min).max(VITAL_RANGES[key].max).optional()
@@ -103,6 +111,7 @@ export const RecordVitalsParams = z
     temperature: vital('temperature'),
     spo2: vital('spo2'),
     respiratoryRate: vital('respiratoryRate'),
+    ...RECORD_VITALS_EXTRA,
   })
   .strict()
   .refine((v) => (v.systolic === undefined) === (v.diastolic === undefined), {
@@ -111,9 +120,15 @@ export const RecordVitalsParams = z
   })
   .refine(
     (v) =>
-      [v.systolic, v.heartRate, v.temperature, v.spo2, v.respiratoryRate].some((value) => value !== undefined),
+      [v.systolic, v.heartRate, v.temperature, v.spo2, v.respiratoryRate, v.supplementalOxygen, v.consciousness, v.pain, v.weight, v.height].some(
+        (value) => value !== undefined,
+      ),
     { message: 'at least one vital sign', path: ['heartRate'] },
   )
+  .refine((v) => v.oxygenFlow === undefined || v.supplementalOxygen === true, {
+    message: 'an oxygen flow needs supplementalOxygen: true',
+    path: ['oxygenFlow'],
+  })
 export type RecordVitalsParams = z.infer<typeof RecordVitalsParams>
 
 export const WriteReceipt = z.object({

@@ -5,6 +5,8 @@ export * from './errors'
 export * from './system'
 export * from './session'
 export * from './clinical'
+export * from './news2'
+export * from './notes'
 export * from './methods'
 export * from './events'
 

@@ -12,6 +12,7 @@ import {
   SyncStatus,
   WriteReceipt,
 } from './clinical'
+import { CreateNoteParams, NotesList, NotesListParams } from './notes'
 
 /**
  * Who may call a method:
@@ -78,6 +79,8 @@ export const methods = {
   }),
   'chart.open': method({ params: z.object({ patientId: ResourceId }).strict(), result: Chart, access: 'session' }),
   'vitals.record': method({ params: RecordVitalsParams, result: WriteReceipt, access: 'session' }),
+  'notes.list': method({ params: NotesListParams, result: NotesList, access: 'session' }),
+  'notes.create': method({ params: CreateNoteParams, result: WriteReceipt, access: 'session' }),
   'tasks.list': method({ params: NoParams, result: z.object({ tasks: z.array(ConflictTask) }), access: 'session' }),
   'tasks.resolve': method({
     params: z.object({ taskId: z.string().min(1).max(100), choice: z.enum(['keepMine', 'takeTheirs']) }).strict(),

@@ -1,5 +1,6 @@
 import {
   MAX_REQUEST_BYTES,
+  type ErrorCode,
   RpcRequest,
   isMethodName,
   methods,
@@ -34,7 +35,20 @@ export interface DispatcherDeps {
   sessionState: () => SessionState
   /** The signed-in user's role, for the habilitation matrix (src-main/access); absent: no role check (tests). */
   sessionRole?: () => Role | null
+  /**
+   * The access journal (src-main/audit): told of every call whose params are valid, refused or answered, with the
+   * value as served. It throws when the answer must not be served (a read it could not trace): INTERNAL then.
+   */
+  journal?: (record: JournalRecord) => void
   log: Logger
+}
+
+export interface JournalRecord {
+  method: MethodName
+  params: unknown
+  /** The value as the caller receives it (masked), on success. */
+  result?: unknown
+  outcome: 'success' | ErrorCode
 }
 
 export type Dispatch = (raw: unknown, ctx: CallContext) => Promise<RpcResponse>
@@ -59,7 +73,7 @@ function approximateSize(raw: unknown): number {
  * It never throws: a malformed call is an INVALID answer; an unexpected error an INTERNAL one.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatch {
-  const { handlers, sessionState, sessionRole, log } = deps
+  const { handlers, sessionState, sessionRole, journal, log } = deps
 
   return async function dispatch(raw, ctx) {
     if (approximateSize(raw) > MAX_REQUEST_BYTES) return fail('INVALID', 'request too large')
@@ -84,10 +98,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       return fail('INVALID', `invalid params for ${method} at ${where}`)
     }
 
+    /** Journals the call; false when the journal refuses to let the answer go out. */
+    const note = (outcome: JournalRecord['outcome'], result?: unknown): boolean => {
+      try {
+        journal?.({ method, params: params.data, result, outcome })
+        return true
+      } catch {
+        return false
+      }
+    }
+    const refuse = (code: RpcFailure['code'], message: string): RpcResponse => {
+      note(code)
+      return fail(code, message)
+    }
+
     if (spec.access === 'session') {
       const state = sessionState()
-      if (state === 'signed-out') return fail('UNAUTHENTICATED', 'no session')
-      if (state === 'locked') return fail('LOCKED', 'session locked')
+      if (state === 'signed-out') return refuse('UNAUTHENTICATED', 'no session')
+      if (state === 'locked') return refuse('LOCKED', 'session locked')
     }
 
     // Habilitations (docs/habilitations.md): the role may call this method at all, and sees only the parts of
@@ -95,7 +123,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     const role = sessionRole ? sessionRole() : null
     if (sessionRole) {
       const decision = authorize(role, method)
-      if (!decision.ok) return fail('FORBIDDEN', decision.reason)
+      if (!decision.ok) return refuse('FORBIDDEN', decision.reason)
     }
 
     try {
@@ -105,15 +133,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       const checked = spec.result.safeParse(value)
       if (!checked.success) {
         log.error('rpc.result.invalid', { method, issue: checked.error.issues[0]?.path.join('.') ?? '' })
-        return fail('INTERNAL', 'the service returned an invalid result')
+        return refuse('INTERNAL', 'the service returned an invalid result')
       }
+      if (!note('success', checked.data)) return fail('INTERNAL', 'access journal unavailable')
       return { ok: true, value: checked.data }
     } catch (error) {
-      if (error instanceof RpcFailure) return fail(error.code, error.message)
+      if (error instanceof RpcFailure) return refuse(error.code, error.message)
       // The central's own failures already carry their RPC code; their messages name no patient data.
-      if (error instanceof CentralError) return fail(error.code, error.message)
+      if (error instanceof CentralError) return refuse(error.code, error.message)
       log.error('rpc.handler.error', { method, error: error instanceof Error ? error.name : typeof error })
-      return fail('INTERNAL', 'internal error')
+      return refuse('INTERNAL', 'internal error')
     }
   }
 }

@@ -11,6 +11,7 @@ export const CHART_QUERIES: readonly { type: string; patientParam: string }[] = 
   { type: 'AllergyIntolerance', patientParam: 'patient' },
   { type: 'DiagnosticReport', patientParam: 'subject' },
   { type: 'MedicationRequest', patientParam: 'subject' },
+  { type: 'Composition', patientParam: 'subject' },
 ]
 
 export function chartQueryKey(type: string, patientId: string): string {

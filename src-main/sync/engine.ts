@@ -1,6 +1,19 @@
 import type { Resource } from '@medplum/fhirtypes'
 import { CentralError, type CentralClient } from '../central/types'
-import type { CensusEntry, Chart, ConflictTask, EventName, EventPayload, PatientSummary, RecordVitalsParams, SyncStatus, WriteReceipt } from '../contract'
+import type {
+  CensusEntry,
+  Chart,
+  ConflictTask,
+  CreateNoteParams,
+  EventName,
+  EventPayload,
+  NotesList,
+  NotesListParams,
+  PatientSummary,
+  RecordVitalsParams,
+  SyncStatus,
+  WriteReceipt,
+} from '../contract'
 import type { EventBus } from '../events'
 import type { Logger } from '../log'
 import type { Database } from '../store'
@@ -9,6 +22,7 @@ import { syncCharts } from './chart-sync'
 import { syncCensus, syncLocations } from './census-sync'
 import { createConnectivityMonitor, type Connectivity } from './connectivity'
 import { replayOutbox, type ReplayReport } from './replay'
+import { exportJournal } from '../audit/export'
 
 export interface SyncUser {
   /** FHIR Practitioner id of the signed-in professional (performer of what they record). */
@@ -66,6 +80,9 @@ export interface SyncEngine {
   chart(patientId: string): Chart | null
   search(query: string, limit?: number): PatientSummary[]
   recordVitals(params: RecordVitalsParams): Promise<WriteReceipt>
+  /** A note signed by the user (name and role as the session knows them); sent with its Provenance. */
+  recordNote(params: CreateNoteParams, author: Omit<cache.NoteAuthor, 'practitionerId'>): Promise<WriteReceipt>
+  notes(params: NotesListParams): NotesList
   /** A local change to a cached health resource, sent as a versioned update. */
   updateResource(resource: Resource & { id: string }, kind: string): Promise<WriteReceipt>
   tasks(): ConflictTask[]
@@ -191,6 +208,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const replayed = await flushOutbox()
       report.replay = { sent: replayed.sent, failed: replayed.failed, conflicts: replayed.conflicts, stoppedBy: replayed.stoppedBy }
       if (replayed.stoppedBy) throw replayed.stoppedBy
+      // The access journal goes to the central every round; a refusal leaves it for the next one, without failing this.
+      await exportJournal({ db, central, log, now })
       const subtree = await syncLocations(db, central, units, at)
       const censusResult = await syncCensus({ db, central, unitIds: units, subtree, now: at, log })
       report.resources += censusResult.count
@@ -295,6 +314,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       emit('data.changed', { patientIds: [params.patientId], census: true })
       return trySend(receipt)
     },
+    async recordNote(params, author) {
+      const receipt = cache.recordNote(db, params, { ...author, practitionerId: user.practitionerId }, { now: now() })
+      emit('data.changed', { patientIds: [params.patientId], census: false })
+      return trySend(receipt)
+    },
+    notes: (params) => cache.listNotes(db, params),
     async updateResource(resource, kind) {
       const receipt = cache.updateLocal(db, resource, { kind, now: now() })
       const patientId = cache.readHealth(db, resource.resourceType, resource.id)?.patientId

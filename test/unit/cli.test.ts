@@ -75,6 +75,7 @@ describe('chevet command line', () => {
 
   it('dispatches commands of several words to the longest match, with the rest as arguments', async () => {
     const seen: string[][] = []
+    const real = commands['audit verify']
     commands['audit verify'] = {
       synopsis: '<fichier>',
       summary: 'vérifie le journal',
@@ -92,7 +93,8 @@ describe('chevet command line', () => {
       expect(await main(['help'], io)).toBe(0)
       expect(stdout()).toContain('audit verify <fichier>')
     } finally {
-      delete commands['audit verify']
+      if (real) commands['audit verify'] = real
+      else delete commands['audit verify']
     }
   })
 

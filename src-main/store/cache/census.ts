@@ -2,7 +2,11 @@ import type { CensusEntry } from '../../contract'
 import type { Database } from '../migration'
 import { sql } from './statements'
 import { SUMMARY_SELECT, toSummary, type SummaryRow } from './summary'
+import { latestNews2 } from './news2'
 import { latestVitalSets } from './vitals'
+
+/** Sets looked through for the newest complete one (a partial recheck often follows a full round). */
+const NEWS2_LOOKBACK = 6
 
 const byLabel = new Intl.Collator('fr', { numeric: true, sensitivity: 'base' })
 
@@ -20,8 +24,9 @@ export function census(db: Database, unitIds: readonly string[]): CensusEntry[] 
       byLabel.compare(x.bed_name ?? x.room_name ?? '\uffff', y.bed_name ?? y.room_name ?? '\uffff') ||
       x.sort_key.localeCompare(y.sort_key),
   )
-  return rows.map((row) => ({
-    patient: toSummary(row),
-    lastVitals: latestVitalSets(db, row.patient_id, 1)[0] ?? null,
-  }))
+  return rows.map((row) => {
+    const sets = latestVitalSets(db, row.patient_id, NEWS2_LOOKBACK)
+    const patient = toSummary(row)
+    return { patient, lastVitals: sets[0] ?? null, news2: latestNews2(sets, patient.birthDate) }
+  })
 }

@@ -4,6 +4,7 @@ import type { Database } from '../migration'
 import { conceptLabel, firstCode, LOINC } from './fhir'
 import { patientSummary } from './summary'
 import { sql } from './statements'
+import { latestNews2 } from './news2'
 import { latestVitalSets } from './vitals'
 
 export interface ChartLimits {
@@ -93,11 +94,16 @@ export function chart(db: Database, patientId: string, limits: ChartLimits = {})
     | string
     | null
     | undefined
+  const vitals = latestVitalSets(db, patientId, limits.vitalSets ?? 50, { bodyMeasures: true })
+  // Scale 1 for everyone until the per-patient choice of scale 2 is charted (a later item).
+  const spo2Scale = 1
   return {
     patient,
     allergies: allergies(db, patientId),
     conditions: conditions(db, patientId),
-    vitals: latestVitalSets(db, patientId, limits.vitalSets ?? 50),
+    vitals,
+    news2: latestNews2(vitals, patient.birthDate, spo2Scale),
+    spo2Scale,
     results: latestResults(db, patientId, limits.results ?? 100),
     fromCache: true,
     dataAsOf: dataAsOf ?? null,

@@ -1,6 +1,7 @@
 import type {
   AllergyIntolerance,
   CodeableConcept,
+  Composition,
   Condition,
   DiagnosticReport,
   DocumentReference,
@@ -103,6 +104,18 @@ function documentReference(d: DocumentReference): HealthColumns {
   }
 }
 
+/** Notes (cache/notes.ts): code = LOINC type (kind), category = note kind, time = date of writing. */
+function composition(c: Composition): HealthColumns {
+  return {
+    patientId: patientOf(c.subject),
+    category: categoryOf(c.category),
+    code: firstCode(c.type, LOINC),
+    effectiveAt: normalizeInstant(c.date),
+    status: c.status ?? null,
+    writeId: writeIdOf(c.identifier ? [c.identifier] : undefined),
+  }
+}
+
 /** Anything else: the usual places a FHIR resource names its patient. */
 function generic(resource: Resource): HealthColumns {
   const r = resource as { subject?: Reference; patient?: Reference; status?: unknown; identifier?: unknown }
@@ -130,6 +143,8 @@ export function healthColumns(resource: Resource): HealthColumns {
       return medication(resource)
     case 'DocumentReference':
       return documentReference(resource)
+    case 'Composition':
+      return composition(resource)
     default:
       return generic(resource)
   }

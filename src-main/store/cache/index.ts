@@ -22,6 +22,7 @@ export {
   type OutboxState,
   type OutboxWrite,
 } from './outbox'
+export { listNotes, noteResources, NOTE_LOINC, recordNote, type NoteAuthor } from './notes'
 export { normalizeIns } from './patient-traits'
 export { DEFAULT_RETENTION_HOURS, purgeDeparted } from './purge'
 export { readHealth, upsertResources, type UpsertResult } from './resources'

@@ -1,10 +1,11 @@
 import type { Observation } from '@medplum/fhirtypes'
 import type { VitalSigns } from '../../contract'
 import type { Database } from '../migration'
+import { EXTRA_VITAL_CODES, readExtraVitals } from '../../clinical/vital-codes'
 import { firstCode, LOINC } from './fhir'
 import { sql } from './statements'
 
-type VitalField = Exclude<keyof VitalSigns, 'takenAt' | 'pending'>
+type VitalField = 'systolic' | 'diastolic' | 'heartRate' | 'temperature' | 'spo2' | 'respiratoryRate'
 
 /** LOINC codes of the FHIR vital-signs profiles (which FR Core's derive from), and what each fills in a set. */
 export const VITAL_LOINC = {
@@ -28,9 +29,23 @@ const SINGLE: Record<string, VitalField> = {
   [VITAL_LOINC.respiratoryRate]: 'respiratoryRate',
 }
 
-/** Codes stored in health_resource.code that make up a vital-sign set (weight, height and pain do not). */
-export const SET_CODES: readonly string[] = [VITAL_LOINC.bloodPressure, ...Object.keys(SINGLE)]
-const SET_CODE_LIST = SET_CODES.map((c) => `'${c}'`).join(', ')
+/** Codes stored in health_resource.code that make up a vital-sign set: what a round at the bedside measures. */
+export const SET_CODES: readonly string[] = [
+  VITAL_LOINC.bloodPressure,
+  ...Object.keys(SINGLE),
+  EXTRA_VITAL_CODES.supplementalOxygen,
+  EXTRA_VITAL_CODES.oxygenFlow,
+  EXTRA_VITAL_CODES.consciousness,
+  EXTRA_VITAL_CODES.pain,
+]
+/**
+ * Weight and height join the set taken at the same time; on their own (a morning weight) they make a row of the
+ * chart's flowsheet, but not the census's "last vital signs".
+ */
+export const BODY_CODES: readonly string[] = [EXTRA_VITAL_CODES.weight, EXTRA_VITAL_CODES.height]
+const list = (codes: readonly string[]): string => codes.map((c) => `'${c}'`).join(', ')
+const SET_CODE_LIST = list(SET_CODES)
+const ALL_CODE_LIST = list([...SET_CODES, ...BODY_CODES])
 const WITHDRAWN: ReadonlySet<string> = new Set(['entered-in-error', 'cancelled'])
 
 function emptySet(takenAt: string): VitalSigns {
@@ -59,6 +74,7 @@ function fill(set: VitalSigns, observation: Observation): void {
   const field = code ? SINGLE[code] : undefined
   const value = observation.valueQuantity?.value
   if (field && typeof value === 'number') set[field] = value
+  else Object.assign(set, readExtraVitals(observation))
 }
 
 interface VitalRow {
@@ -72,12 +88,18 @@ interface VitalRow {
  * set. Two index range scans bounded by LIMIT, whatever the length of the chart: the distinct times first, then
  * the observations between the oldest and the newest of them.
  */
-export function latestVitalSets(db: Database, patientId: string, limit: number): VitalSigns[] {
+export function latestVitalSets(
+  db: Database,
+  patientId: string,
+  limit: number,
+  options: { bodyMeasures?: boolean } = {},
+): VitalSigns[] {
+  const rowCodes = options.bodyMeasures ? ALL_CODE_LIST : SET_CODE_LIST
   const times = sql(
     db,
     `SELECT DISTINCT effective_at FROM health_resource
      WHERE patient_id = ? AND resource_type = 'Observation' AND category = 'vital-signs' AND effective_at IS NOT NULL
-       AND code IN (${SET_CODE_LIST}) AND (status IS NULL OR status NOT IN ('entered-in-error', 'cancelled'))
+       AND code IN (${rowCodes}) AND (status IS NULL OR status NOT IN ('entered-in-error', 'cancelled'))
      ORDER BY effective_at DESC LIMIT ?`,
   )
     .pluck()
@@ -87,7 +109,7 @@ export function latestVitalSets(db: Database, patientId: string, limit: number):
     db,
     `SELECT effective_at, pending, json FROM health_resource
      WHERE patient_id = ? AND resource_type = 'Observation' AND category = 'vital-signs'
-       AND effective_at >= ? AND effective_at <= ? AND code IN (${SET_CODE_LIST})`,
+       AND effective_at >= ? AND effective_at <= ? AND code IN (${ALL_CODE_LIST})`,
   ).all(patientId, times.at(-1), times[0]) as VitalRow[]
   const sets = new Map<string, VitalSigns>(times.map((t) => [t, emptySet(t)]))
   for (const row of rows) {

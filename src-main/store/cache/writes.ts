@@ -7,6 +7,13 @@ import { LOCAL_ID_PREFIX, LOINC, OBSERVATION_CATEGORY, UCUM, WRITE_IDENTIFIER_SY
 import { enqueue } from './outbox'
 import { putHealth, readHealth } from './resources'
 import { sql } from './statements'
+import {
+  acvpuConcept,
+  CONSCIOUSNESS_CONCEPT,
+  EXTRA_VITAL_CODES,
+  OXYGEN_CONCEPT,
+  oxygenValue,
+} from '../../clinical/vital-codes'
 import { VITAL_LOINC } from './vitals'
 
 export class CacheWriteError extends Error {
@@ -38,6 +45,9 @@ const SPECS = {
   temperature: { slug: 'temp', loinc: VITAL_LOINC.temperature, display: 'Température corporelle', profile: 'bodytemp', unit: '°C', code: 'Cel' },
   spo2: { slug: 'spo2', loinc: VITAL_LOINC.spo2, display: 'Saturation en oxygène (SpO2)', profile: 'oxygensat', unit: '%', code: '%' },
   respiratoryRate: { slug: 'rr', loinc: VITAL_LOINC.respiratoryRate, display: 'Fréquence respiratoire', profile: 'resprate', unit: '/min', code: '/min' },
+  pain: { slug: 'pain', loinc: EXTRA_VITAL_CODES.pain, display: 'Douleur (EVA)', profile: '', unit: '{score}', code: '{score}' },
+  weight: { slug: 'weight', loinc: EXTRA_VITAL_CODES.weight, display: 'Poids', profile: 'bodyweight', unit: 'kg', code: 'kg' },
+  height: { slug: 'height', loinc: EXTRA_VITAL_CODES.height, display: 'Taille', profile: 'bodyheight', unit: 'cm', code: 'cm' },
 } satisfies Record<string, VitalSpec>
 
 const quantity = (value: number, unit: string, code: string) => ({ value, unit, system: UCUM, code })
@@ -51,7 +61,8 @@ function baseObservation(
 ): Observation {
   return {
     resourceType: 'Observation',
-    meta: { profile: [`http://hl7.org/fhir/StructureDefinition/${profile}`] },
+    // Pain, air/O2 and ACVPU have no base vital-signs profile.
+    ...(profile ? { meta: { profile: [`http://hl7.org/fhir/StructureDefinition/${profile}`] } } : {}),
     identifier: [{ system: WRITE_IDENTIFIER_SYSTEM, value: `${key}-${slug}` }],
     status: 'final',
     category: [
@@ -94,6 +105,29 @@ export function vitalObservations(
     const observation = baseObservation(spec.slug, key, spec.profile, coding, ctx)
     observation.valueQuantity = quantity(value, spec.unit, spec.code)
     out.push(observation)
+  }
+  out.push(...oxygenAndConsciousness(params, key, ctx))
+  return out
+}
+
+/** Air/O2 and ACVPU, coded as src-main/clinical/vital-codes.ts explains. */
+function oxygenAndConsciousness(
+  params: RecordVitalsParams,
+  key: string,
+  ctx: { patientId: string; encounterId: string | null; takenAt: string; author: Author },
+): Observation[] {
+  const out: Observation[] = []
+  if (params.supplementalOxygen !== undefined) {
+    const o2 = baseObservation('o2', key, '', [], ctx)
+    o2.code = OXYGEN_CONCEPT
+    Object.assign(o2, oxygenValue(params.supplementalOxygen, params.oxygenFlow))
+    out.push(o2)
+  }
+  if (params.consciousness !== undefined) {
+    const acvpu = baseObservation('acvpu', key, '', [], ctx)
+    acvpu.code = CONSCIOUSNESS_CONCEPT
+    acvpu.valueCodeableConcept = acvpuConcept(params.consciousness)
+    out.push(acvpu)
   }
   return out
 }

@@ -1,6 +1,7 @@
 import type { Migration } from '../migration'
 import initial from './0001-initial'
 import cache from './0002-cache'
+import formulary from './0003-formulary'
 
 /** Every schema step, in order. Listed by hand (no directory scan) so that the main bundle carries them. */
-export const migrations: readonly Migration[] = [initial, cache]
+export const migrations: readonly Migration[] = [initial, cache, formulary]

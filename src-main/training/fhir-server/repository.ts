@@ -1,6 +1,6 @@
 import { deepClone, gone, notFound, OperationOutcomeError, type SearchRequest, type WithId } from '@medplum/core'
 import { MemoryRepository, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router'
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes'
+import type { Bundle, BundleEntry, Provenance, Resource } from '@medplum/fhirtypes'
 import { CareUnitIndex } from './care-units'
 import { foldNames, type FoldedNames } from './fold'
 import { patientLinks } from './patient-links'
@@ -201,10 +201,26 @@ export class TrainingRepository extends MemoryRepository {
     entries.push(full)
   }
 
+  /**
+   * The patients a resource is indexed under. A Provenance names no patient itself: it belongs to the patients of
+   * what it attests (as access.ts decides), so that it is found by `target`, `agent` or `recorded` searches.
+   */
+  private patientsOfStored(resource: Resource): string[] {
+    const links = patientLinks(resource) ?? []
+    if (resource.resourceType !== 'Provenance' || links.length > 0) return links
+    const patients = new Set<string>()
+    for (const target of (resource as Provenance).target ?? []) {
+      const [type, id] = (target.reference ?? '').split('/')
+      const stored = type && id ? this.current(type, id) : undefined
+      for (const patientId of stored ? (patientLinks(stored) ?? []) : []) patients.add(patientId)
+    }
+    return [...patients]
+  }
+
   private reindex(type: string, id: string, before: Resource | undefined, after: Resource | undefined): void {
     const key = `${type}/${id}`
     const oldLinks = this.linksOf.get(key) ?? []
-    const newLinks = after ? (patientLinks(after) ?? []) : []
+    const newLinks = after ? this.patientsOfStored(after) : []
     for (const patientId of oldLinks) {
       if (!newLinks.includes(patientId)) this.patientIndex.get(patientId)?.get(type)?.delete(id)
     }

@@ -118,7 +118,10 @@ function identifierCheck(filter: Filter): ((resource: Resource) => boolean) | un
     return bar < 0 ? { system: undefined, value: token } : { system: token.slice(0, bar), value: token.slice(bar + 1) }
   })
   return (resource) => {
-    const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? []
+    type Id = { system?: string; value?: string }
+    // Most types carry an array; some (Composition, Bundle, QuestionnaireResponse) a single Identifier.
+    const raw = (resource as { identifier?: Id[] | Id }).identifier
+    const identifiers = Array.isArray(raw) ? raw : raw ? [raw] : []
     return identifiers.some((identifier) =>
       wanted.some(
         (w) => identifier.value === w.value && (w.system === undefined || (identifier.system ?? '') === w.system),

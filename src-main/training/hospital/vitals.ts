@@ -1,4 +1,6 @@
 import type { CodeableConcept, Observation } from '@medplum/fhirtypes'
+import type { Acvpu } from '../../clinical/news2'
+import { acvpuConcept, CONSCIOUSNESS_CONCEPT, OXYGEN_CONCEPT, oxygenValue } from '../../clinical/vital-codes'
 import { clamp, concept, dateTime, ref, round, ucum } from './fhir'
 import type { Rng } from './random'
 import { LOINC, OBSERVATION_CATEGORY } from './systems'
@@ -139,6 +141,17 @@ export interface VitalSet {
   spo2: number
   rr: number
   pain?: number
+  /** L/min of supplemental oxygen; 0 on air. */
+  o2?: number
+  acvpu?: Acvpu
+}
+
+/**
+ * Air/O2 and ACVPU follow the severity without drawing from `rng`, so that adding them left every other value
+ * of the generated hospital as it was: oxygen from halfway to the worst picture, new confusion near it.
+ */
+function oxygenAndConsciousness(severity: number): { o2: number; acvpu: Acvpu } {
+  return { o2: severity >= 0.5 ? Math.round(2 + 4 * severity) : 0, acvpu: severity >= 0.9 ? 'C' : 'A' }
 }
 
 /**
@@ -155,6 +168,7 @@ export function vitalSet(rng: Rng, base: VitalBaseline, severity = 0): VitalSet 
     temp: clamp(towards(base.temp, 39.5) + rng.normal(0, 0.2), 34.5, 41.5),
     spo2: clamp(towards(base.spo2, 88) + rng.normal(0, 0.8), 70, 100),
     rr: clamp(towards(base.rr, 28) + rng.normal(0, 1), 6, 70),
+    ...oxygenAndConsciousness(severity),
   }
   if (base.selfReportedPain) set.pain = clamp(towards(base.pain, 6) + rng.normal(0, 1), 0, 10)
   return set
@@ -169,7 +183,32 @@ export function roundedSet(set: VitalSet): VitalSet {
     spo2: Math.round(set.spo2),
     rr: Math.round(set.rr),
     ...(set.pain === undefined ? {} : { pain: Math.round(set.pain) }),
+    ...(set.o2 === undefined ? {} : { o2: set.o2 }),
+    ...(set.acvpu === undefined ? {} : { acvpu: set.acvpu }),
   }
+}
+
+/** Air/O2 (with its flow) and ACVPU, coded as src-main/clinical/vital-codes.ts says. */
+function codedObservation(id: string, concept: CodeableConcept, at: number, ctx: ObservationContext): Observation {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [VITAL_SIGNS_CATEGORY],
+    code: concept,
+    subject: ref('Patient', ctx.patientId),
+    ...(ctx.encounterId ? { encounter: ref('Encounter', ctx.encounterId) } : {}),
+    effectiveDateTime: dateTime(at),
+    ...(ctx.performerId ? { performer: [ref('Practitioner', ctx.performerId)] } : {}),
+  }
+}
+
+export function oxygenObservation(id: string, flow: number, at: number, ctx: ObservationContext): Observation {
+  return { ...codedObservation(id, OXYGEN_CONCEPT, at, ctx), ...oxygenValue(flow > 0, flow > 0 ? flow : undefined) }
+}
+
+export function consciousnessObservation(id: string, level: Acvpu, at: number, ctx: ObservationContext): Observation {
+  return { ...codedObservation(id, CONSCIOUSNESS_CONCEPT, at, ctx), valueCodeableConcept: acvpuConcept(level) }
 }
 
 /** The observations of one set, in a stable order; `nextId` names each. */
@@ -182,5 +221,7 @@ export function setObservations(set: VitalSet, at: number, ctx: ObservationConte
     vitalObservation(nextId(), 'rr', set.rr, at, ctx),
   ]
   if (set.pain !== undefined) out.push(vitalObservation(nextId(), 'pain', set.pain, at, ctx))
+  if (set.o2 !== undefined) out.push(oxygenObservation(nextId(), set.o2, at, ctx))
+  if (set.acvpu !== undefined) out.push(consciousnessObservation(nextId(), set.acvpu, at, ctx))
   return out
 }
