@@ -59,7 +59,8 @@ export type ChainBreak =
 
 export type ChainReport = { ok: true; entries: number; head: string } | { ok: false; entries: number; broken: ChainBreak }
 
-interface StoredRow extends ChainedRow {
+/** A whole audit_journal row (exported_at aside). */
+export interface JournalRow extends ChainedRow {
   seq: number
   hash: string
 }
@@ -68,7 +69,7 @@ interface StoredRow extends ChainedRow {
 export function verifyChain(db: Database): ChainReport {
   let previous: { seq: number; hash: string; recordedAt: string } | null = null
   let entries = 0
-  const rows = db.prepare('SELECT * FROM audit_journal ORDER BY seq').iterate() as IterableIterator<StoredRow>
+  const rows = db.prepare('SELECT * FROM audit_journal ORDER BY seq').iterate() as IterableIterator<JournalRow>
   for (const row of rows) {
     entries++
     const expectedPrev = previous?.hash ?? GENESIS_HASH

@@ -3,7 +3,7 @@ import { CentralError, type CentralClient } from '../central/types'
 import type { Logger } from '../log'
 import type { Database } from '../store'
 import { LOCAL_ID_PREFIX, WRITE_IDENTIFIER_SYSTEM } from '../store/cache/fhir'
-import { chainHead } from './chain'
+import { chainHead, type JournalRow } from './chain'
 
 /** Our codes on the journal entity of each exported AuditEvent. */
 export const AUDIT_JOURNAL_SYSTEM = 'urn:chevet:audit-journal'
@@ -14,20 +14,7 @@ const ACTION = { read: 'R', create: 'C', update: 'U' } as const
 /** v3 ActReason: TREAT for care, ETREAT (emergency treatment) for break the glass. */
 const PURPOSE = { care: 'TREAT', btg: 'ETREAT' } as const
 
-export interface JournalRow {
-  seq: number
-  recorded_at: string
-  actor: string
-  actor_role: string | null
-  action: string
-  patient_id: string | null
-  entity: string | null
-  purpose: string | null
-  workstation: string | null
-  detail: string | null
-  prev_hash: string
-  hash: string
-}
+export type { JournalRow }
 
 function detail(type: string, value: string | number) {
   return { type, valueString: String(value) }

@@ -90,6 +90,14 @@ function writeTouches(patientId: string, receipt: { writeId: string }, context: 
   }))
 }
 
+/** A write for one patient (params.patientId) that queued its resources in an outbox entry. */
+const patientWrite = {
+  action: 'create',
+  patientOf: (params: { patientId: string }) => params.patientId,
+  touched: (params: { patientId: string }, result: { writeId: string }, context: ExtractContext) =>
+    writeTouches(params.patientId, result, context),
+} as const
+
 /**
  * One extractor per method that returns or changes patient data (the methods src-main/access/methods.ts does not
  * classify 'none'; a unit test checks both lists agree). Optional keys, so that methods touching no patient data
@@ -112,11 +120,7 @@ export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
     patientOf: (params) => params.patientId,
     touched: (_params, result) => chartTouches(result),
   },
-  'vitals.record': {
-    action: 'create',
-    patientOf: (params) => params.patientId,
-    touched: (params, result, context) => writeTouches(params.patientId, result, context),
-  },
+  'vitals.record': patientWrite,
   'notes.list': {
     action: 'read',
     patientOf: (params) => params.patientId,
@@ -127,11 +131,7 @@ export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
         elements: present(note, ['id', 'pending']),
       })),
   },
-  'notes.create': {
-    action: 'create',
-    patientOf: (params) => params.patientId,
-    touched: (params, result, context) => writeTouches(params.patientId, result, context),
-  },
+  'notes.create': patientWrite,
   'tasks.list': {
     action: 'read',
     patientOf: () => null,

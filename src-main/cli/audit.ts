@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { verifyChain, type ChainBreak, type ChainReport } from '../audit/chain'
-import { ConfigError, loadConfig, type ChevetConfig } from '../config'
-import { openStore } from '../store'
-import { DATABASE_FILE_NAME, chooseNodeKeyVault } from '../store/key-vault'
+import { DATABASE_FILE_NAME } from '../store/key-vault'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io'
+import { openWorkstationStore, readConfig, readJsonFlag } from './workstation'
 
 const HELP = [
   'Usage : chevet audit verify [--json]',
@@ -47,42 +45,22 @@ export function formatChainReport(report: ChainReport): string {
 }
 
 async function runVerify(args: string[], io: CliIo): Promise<number> {
-  let json: boolean
-  try {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true, allowPositionals: false })
-    json = values.json === true
-  } catch {
-    io.err(`chevet audit verify : argument non reconnu (${args.join(' ')}). Usage : chevet audit verify [--json]`)
-    return EXIT_USAGE
-  }
-  let config: ChevetConfig
-  try {
-    config = loadConfig(io.env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`chevet audit verify : ${error.message}`)
-      return EXIT_FAILURE
-    }
-    throw error
-  }
+  const json = readJsonFlag(args, io, 'audit verify')
+  if (json === null) return EXIT_USAGE
+  const config = readConfig(io, 'audit verify')
+  if (!config) return EXIT_FAILURE
   const file = path.join(config.dataDir, DATABASE_FILE_NAME)
   // Verifying must not create a database (nor a key) where there is none.
   if (!existsSync(file)) {
     io.err(`chevet audit verify : aucune base à ${file} (CHEVET_DATA_DIR ?)`)
     return EXIT_FAILURE
   }
-  const keyVault = chooseNodeKeyVault(config)
-  if (keyVault.warning) io.err(keyVault.warning)
   let store
-  let key: Buffer | null = null
   try {
-    key = keyVault.loadOrCreateKey()
-    store = openStore({ file, key })
+    store = openWorkstationStore(config, io)
   } catch (error) {
     io.err(`chevet audit verify : la base ne s’ouvre pas — ${(error as Error).message}`)
     return EXIT_FAILURE
-  } finally {
-    key?.fill(0)
   }
   try {
     const report = verifyChain(store.db)

@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util'
 import type { PinState } from '../auth/card'
 import { describeCertificate, parseCertificates, validateCertificate } from '../auth/cps-certificate'
 import { defaultTrustAnchorsDir, loadTrustAnchors } from '../auth/trust-anchors'
-import { ConfigError, CRYPTOLIB_DEFAULT_PATHS, loadConfig, type ChevetConfig } from '../config'
+import { CRYPTOLIB_DEFAULT_PATHS } from '../config'
 import type { Logger } from '../log'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io'
+import { readConfig } from './workstation'
 
 /** `chevet card …`: what hospital IT needs to see a CPS/CPE card the way the workstation sees it. */
 
@@ -52,18 +53,6 @@ const PIN_STATE: Record<PinState, (triesLeft: number | null) => string> = {
 
 // The provider logs for the workstation's log file; here the same facts are printed in French instead.
 const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined }
-
-function readConfig(io: CliIo, command: string): ChevetConfig | null {
-  try {
-    return loadConfig(io.env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`chevet ${command} : ${error.message}`)
-      return null
-    }
-    throw error
-  }
-}
 
 async function runList(args: string[], io: CliIo): Promise<number> {
   let values: { json?: boolean; module?: string }

@@ -1,6 +1,4 @@
 import path from 'node:path'
-import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig, type ChevetConfig } from '../config'
 import type { Check, CheckId, DiagnosticsReport } from '../contract'
 import { createLogger, type Logger } from '../log'
 import { openStore, type Store } from '../store'
@@ -8,6 +6,7 @@ import { DATABASE_FILE_NAME, chooseNodeKeyVault, type KeyVault } from '../store/
 import { createDiagnostics } from '../system/diagnostics'
 import type { OutcomeCode } from '../system/checks'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io'
+import { readConfig, readJsonFlag } from './workstation'
 
 // The file composeServices opens.
 const DATABASE_FILE = DATABASE_FILE_NAME
@@ -107,25 +106,10 @@ function openForDiagnosis(
 }
 
 async function runDoctor(args: string[], io: CliIo): Promise<number> {
-  let json: boolean
-  try {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true, allowPositionals: false })
-    json = values.json === true
-  } catch {
-    io.err(`chevet doctor : argument non reconnu (${args.join(' ')}). Usage : chevet doctor [--json]`)
-    return EXIT_USAGE
-  }
-
-  let config: ChevetConfig
-  try {
-    config = loadConfig(io.env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`chevet doctor : ${error.message}`)
-      return EXIT_FAILURE
-    }
-    throw error
-  }
+  const json = readJsonFlag(args, io, 'doctor')
+  if (json === null) return EXIT_USAGE
+  const config = readConfig(io, 'doctor')
+  if (!config) return EXIT_FAILURE
 
   const log = openLog(config.dataDir)
   const keyVault = chooseNodeKeyVault(config)

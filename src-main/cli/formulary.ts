@@ -1,12 +1,10 @@
-import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config'
 import { BdpmImportError, importBdpm, type ImportSummary } from '../formulary/bdpm-import'
 import type { FormCategory } from '../formulary/forms'
 import { searchFormulary, type SearchKind } from '../formulary/search'
-import { openStore, type Store } from '../store'
-import { DATABASE_FILE_NAME, chooseNodeKeyVault } from '../store/key-vault'
+import type { Store } from '../store'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io'
+import { openWorkstationStore, readConfig } from './workstation'
 
 const IMPORT_USAGE = 'Usage : chevet formulary import DOSSIER [--json]'
 const SEARCH_USAGE = 'Usage : chevet formulary search TEXTE [--dc | --brand | --substance] [--limit N] [--json]'
@@ -30,34 +28,15 @@ const CATEGORY_LABEL: Record<FormCategory | 'unclassified', string> = {
 // French digit grouping, with a plain space so that hospital IT can grep the output.
 const number = (value: number) => value.toLocaleString('fr-FR').replace(/\s/g, ' ')
 
-/** Opens the workstation's encrypted store the way `chevet doctor` does. */
-function openWorkstationStore(io: CliIo, name: string): Store | number {
-  let config
+/** Opens the workstation's encrypted store, or says why not and gives the exit code. */
+function openFormularyStore(io: CliIo, name: string): Store | number {
+  const config = readConfig(io, name)
+  if (!config) return EXIT_FAILURE
   try {
-    config = loadConfig(io.env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`chevet ${name} : ${error.message}`)
-      return EXIT_FAILURE
-    }
-    throw error
-  }
-  const keyVault = chooseNodeKeyVault(config)
-  if (keyVault.warning) io.err(keyVault.warning)
-  let key: Buffer
-  try {
-    key = keyVault.loadOrCreateKey()
+    return openWorkstationStore(config, io)
   } catch (error) {
     io.err(`chevet ${name} : ${(error as Error).message}`)
     return EXIT_FAILURE
-  }
-  try {
-    return openStore({ file: path.join(config.dataDir, DATABASE_FILE_NAME), key })
-  } catch (error) {
-    io.err(`chevet ${name} : ${(error as Error).message}`)
-    return EXIT_FAILURE
-  } finally {
-    key.fill(0)
   }
 }
 
@@ -118,7 +97,7 @@ async function runImport(args: string[], io: CliIo): Promise<number> {
     io.err(`chevet formulary import : arguments invalides (${args.join(' ')}). ${IMPORT_USAGE}`)
     return EXIT_USAGE
   }
-  const store = openWorkstationStore(io, 'formulary import')
+  const store = openFormularyStore(io, 'formulary import')
   if (typeof store === 'number') return store
   const bar = progressBar()
   try {
@@ -165,7 +144,7 @@ async function runSearch(args: string[], io: CliIo): Promise<number> {
     io.err(`chevet formulary search : une seule option parmi --dc, --brand, --substance ; --limit de 1 à 500. ${SEARCH_USAGE}`)
     return EXIT_USAGE
   }
-  const store = openWorkstationStore(io, 'formulary search')
+  const store = openFormularyStore(io, 'formulary search')
   if (typeof store === 'number') return store
   try {
     const kind: SearchKind | undefined = kinds[0]

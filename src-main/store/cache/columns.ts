@@ -5,6 +5,7 @@ import type {
   Condition,
   DiagnosticReport,
   DocumentReference,
+  Identifier,
   MedicationRequest,
   Observation,
   Reference,
@@ -93,27 +94,28 @@ function medication(m: MedicationRequest): HealthColumns {
   }
 }
 
-function documentReference(d: DocumentReference): HealthColumns {
+/** Documents and notes: code = LOINC type, time = date of the document. */
+function dated(
+  d: { subject?: Reference; category?: CodeableConcept[]; type?: CodeableConcept; date?: string; status?: string },
+  identifier: Identifier[] | undefined,
+): HealthColumns {
   return {
     patientId: patientOf(d.subject),
     category: categoryOf(d.category),
     code: firstCode(d.type, LOINC),
     effectiveAt: normalizeInstant(d.date),
     status: d.status ?? null,
-    writeId: writeIdOf(d.identifier),
+    writeId: writeIdOf(identifier),
   }
 }
 
-/** Notes (cache/notes.ts): code = LOINC type (kind), category = note kind, time = date of writing. */
+function documentReference(d: DocumentReference): HealthColumns {
+  return dated(d, d.identifier)
+}
+
+/** Notes (cache/notes.ts): category = note kind, the write identifier is Composition's single one. */
 function composition(c: Composition): HealthColumns {
-  return {
-    patientId: patientOf(c.subject),
-    category: categoryOf(c.category),
-    code: firstCode(c.type, LOINC),
-    effectiveAt: normalizeInstant(c.date),
-    status: c.status ?? null,
-    writeId: writeIdOf(c.identifier ? [c.identifier] : undefined),
-  }
+  return dated(c, c.identifier ? [c.identifier] : undefined)
 }
 
 /** Anything else: the usual places a FHIR resource names its patient. */

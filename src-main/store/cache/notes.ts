@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import type { Bundle, Composition, CompositionSection, Provenance, ProvenanceAgent } from '@medplum/fhirtypes'
+import type { Composition, CompositionSection, Provenance, ProvenanceAgent } from '@medplum/fhirtypes'
 import { CreateNoteParams, Role, type Note, type NoteKind, type NotesList, type NotesListParams, type WriteReceipt } from '../../contract'
 import type { Database } from '../migration'
-import { healthColumns } from './columns'
-import { firstCode, LOCAL_ID_PREFIX, LOINC, WRITE_IDENTIFIER_SYSTEM } from './fhir'
+import { firstCode, LOINC, WRITE_IDENTIFIER_SYSTEM } from './fhir'
 import { fold } from './fold'
-import { enqueue } from './outbox'
-import { putHealth } from './resources'
 import { sql } from './statements'
-import { CacheWriteError } from './writes'
+import { putLocalCreate, queueCreates } from './writes'
 
 /*
  * FHIR mapping of a note: a `Composition` (status final), because the training central (medplum) validates it,
@@ -138,44 +135,28 @@ export function recordNote(
   const params = CreateNoteParams.parse(input)
   const writtenAt = (options.now ?? new Date()).toISOString()
   const key = options.idempotencyKey ?? randomUUID()
-  db.transaction(() => {
-    const placed = sql(
-      db,
-      'SELECT i.patient_id, a.encounter_id FROM identity i LEFT JOIN administrative a ON a.patient_id = i.patient_id WHERE i.patient_id = ?',
-    ).get(params.patientId) as { patient_id: string; encounter_id: string | null } | undefined
-    if (!placed) throw new CacheWriteError('NOT_FOUND', `patient ${params.patientId} is not in the cache`)
+  return queueCreates(db, { key, kind: 'notes.create', patientId: params.patientId, now: writtenAt }, (encounterId) => {
     const compositionUrl = `urn:uuid:${randomUUID()}`
-    const { composition, provenance } = noteResources(params, key, { encounterId: placed.encounter_id, writtenAt, author, compositionUrl })
+    const { composition, provenance } = noteResources(params, key, { encounterId, writtenAt, author, compositionUrl })
     const writeId = `${key}-note`
-    const local: Composition = { ...composition, id: `${LOCAL_ID_PREFIX}${writeId}` }
-    putHealth(db, local, healthColumns(local), { pending: true, now: writtenAt })
-    const bundle: Bundle = {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        {
-          fullUrl: compositionUrl,
-          resource: composition,
-          request: { method: 'POST', url: 'Composition', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` },
+    putLocalCreate(db, composition, writeId, writtenAt)
+    return [
+      {
+        fullUrl: compositionUrl,
+        resource: composition,
+        request: { method: 'POST', url: 'Composition', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` },
+      },
+      {
+        fullUrl: `urn:uuid:${randomUUID()}`,
+        resource: provenance,
+        request: {
+          method: 'POST',
+          url: 'Provenance',
+          ifNoneExist: `agent=Practitioner/${author.practitionerId}&recorded=ge${writtenAt}&recorded=le${writtenAt}`,
         },
-        {
-          fullUrl: `urn:uuid:${randomUUID()}`,
-          resource: provenance,
-          request: {
-            method: 'POST',
-            url: 'Provenance',
-            ifNoneExist: `agent=Practitioner/${author.practitionerId}&recorded=ge${writtenAt}&recorded=le${writtenAt}`,
-          },
-        },
-      ],
-    }
-    enqueue(
-      db,
-      { idempotencyKey: key, kind: 'notes.create', method: 'TRANSACTION', resourceType: 'Bundle', patientId: params.patientId, body: bundle },
-      writtenAt,
-    )
-  })()
-  return { writeId: key, state: 'queued' }
+      },
+    ]
+  })
 }
 
 function toNote(composition: Composition, pending: boolean): Note | null {

@@ -136,6 +136,38 @@ function writeIdOf(observation: Observation): string {
   return observation.identifier?.[0]?.value as string
 }
 
+/** Stores a resource created here, before the central has it: pending, under a local id made of its write id. */
+export function putLocalCreate(db: Database, resource: Resource, writeId: string, now: string): void {
+  const local: Resource = { ...resource, id: `${LOCAL_ID_PREFIX}${writeId}` }
+  putHealth(db, local, healthColumns(local), { pending: true, now })
+}
+
+/**
+ * One queued write of new resources for a cached patient, in ONE SQLite transaction: `entries` gets the patient's
+ * current encounter, stores its pending rows and returns the creates, which are queued as ONE transaction Bundle
+ * (one outbox entry under `key`). NOT_FOUND, and nothing written, for a patient the cache does not hold.
+ */
+export function queueCreates(
+  db: Database,
+  write: { key: string; kind: string; patientId: string; now: string },
+  entries: (encounterId: string | null) => BundleEntry[],
+): WriteReceipt {
+  db.transaction(() => {
+    const placed = sql(
+      db,
+      'SELECT i.patient_id, a.encounter_id FROM identity i LEFT JOIN administrative a ON a.patient_id = i.patient_id WHERE i.patient_id = ?',
+    ).get(write.patientId) as { patient_id: string; encounter_id: string | null } | undefined
+    if (!placed) throw new CacheWriteError('NOT_FOUND', `patient ${write.patientId} is not in the cache`)
+    const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries(placed.encounter_id) }
+    enqueue(
+      db,
+      { idempotencyKey: write.key, kind: write.kind, method: 'TRANSACTION', resourceType: 'Bundle', patientId: write.patientId, body: bundle },
+      write.now,
+    )
+  })()
+  return { writeId: write.key, state: 'queued' }
+}
+
 /**
  * Records a vital-sign set: the Observations are stored in the cache marked pending, and ONE outbox entry (a
  * transaction Bundle of conditional creates, `If-None-Exist: identifier=urn:chevet:write|<key>-<part>`) is
@@ -152,32 +184,17 @@ export function recordVitals(
   const now = (options.now ?? new Date()).toISOString()
   const key = options.idempotencyKey ?? randomUUID()
   const takenAt = params.takenAt ? new Date(params.takenAt).toISOString() : now
-  db.transaction(() => {
-    const placed = sql(
-      db,
-      'SELECT i.patient_id, a.encounter_id FROM identity i LEFT JOIN administrative a ON a.patient_id = i.patient_id WHERE i.patient_id = ?',
-    ).get(params.patientId) as { patient_id: string; encounter_id: string | null } | undefined
-    if (!placed) throw new CacheWriteError('NOT_FOUND', `patient ${params.patientId} is not in the cache`)
-    const observations = vitalObservations(params, key, { encounterId: placed.encounter_id, takenAt, author })
-    const entries: BundleEntry[] = []
-    for (const observation of observations) {
+  return queueCreates(db, { key, kind: 'vitals.record', patientId: params.patientId, now }, (encounterId) =>
+    vitalObservations(params, key, { encounterId, takenAt, author }).map((observation): BundleEntry => {
       const writeId = writeIdOf(observation)
-      const local: Observation = { ...observation, id: `${LOCAL_ID_PREFIX}${writeId}` }
-      putHealth(db, local, healthColumns(local), { pending: true, now })
-      entries.push({
+      putLocalCreate(db, observation, writeId, now)
+      return {
         fullUrl: `urn:uuid:${randomUUID()}`,
         resource: observation,
         request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` },
-      })
-    }
-    const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries }
-    enqueue(
-      db,
-      { idempotencyKey: key, kind: 'vitals.record', method: 'TRANSACTION', resourceType: 'Bundle', patientId: params.patientId, body: bundle },
-      now,
-    )
-  })()
-  return { writeId: key, state: 'queued' }
+      }
+    }),
+  )
 }
 
 /**
