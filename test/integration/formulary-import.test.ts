@@ -11,9 +11,10 @@ import { openStore, type Store } from '../../src-main/store'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const launcher = path.join(root, 'bin', 'chevet.mjs')
-const BDPM = path.resolve(root, '..', 'shared', 'data', 'bdpm')
+// The team's snapshot beside the checkout (../shared/data/bdpm), or wherever CHEVET_BDPM_DIR says.
+const BDPM = process.env.CHEVET_BDPM_DIR ? path.resolve(process.env.CHEVET_BDPM_DIR) : path.resolve(root, '..', 'shared', 'data', 'bdpm')
 const present = BDPM_FILES.every((file) => existsSync(path.join(BDPM, file)))
-if (!present) console.warn(`formulary-import: BDPM snapshot absent (${BDPM}), the tests on the real base are skipped`)
+if (!present) console.warn(`formulary-import: BDPM snapshot absent (${BDPM}), the tests on the real base are skipped (set CHEVET_BDPM_DIR to run them)`)
 
 let dir: string
 let store: Store
