@@ -1,25 +1,8 @@
 import type { HumanName, Resource } from '@medplum/fhirtypes'
+// One folding rule for the training central and the workstation's cache: a name found there is found here.
+import { fold, foldWords } from '../../store/cache/fold'
 
-const LIGATURES: Record<string, string> = { œ: 'oe', æ: 'ae', ß: 'ss', ø: 'o', ł: 'l', đ: 'd' }
-
-/**
- * Folds case and accents the way a French user types a name: `Hélène` → `helene`, `LEFÈVRE` → `lefevre`,
- * `Œdipe` → `oedipe`; apostrophes and hyphens become spaces so `d'Arc` and `Saint-Éloi` split into words.
- */
-export function fold(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[œæßøłđ]/g, (c) => LIGATURES[c] ?? c)
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim()
-}
-
-export function foldWords(text: string): string[] {
-  const folded = fold(text)
-  return folded ? folded.split(' ') : []
-}
+export { fold, foldWords }
 
 /** Folded words of a person's names, kept per search parameter (name, family, given). */
 export interface FoldedNames {

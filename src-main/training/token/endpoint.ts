@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from '../../log'
+import { HttpProblem, readBody } from '../fhir-server/http-io'
 import type { AccessTokens } from './access-token'
 import type { AuthenticatedPractitioner } from './directory'
 import { GrantError, TOKEN_EXCHANGE_GRANT, type GrantHandler } from './grants'
@@ -45,32 +46,19 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Outgo
   res.end(payload)
 }
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') {
     req.resume()
-    return Promise.reject(new GrantError('invalid_request', 'The body must be application/x-www-form-urlencoded'))
+    throw new GrantError('invalid_request', 'The body must be application/x-www-form-urlencoded')
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let refused = false
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return
-      size += chunk.length
-      if (size > MAX_FORM_BYTES) {
-        refused = true
-        chunks.length = 0
-        reject(new GrantError('invalid_request', 'The request body is too large'))
-      } else chunks.push(chunk)
-    })
-    req.on('end', () => {
-      if (!refused) resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8')))
-    })
-    req.on('error', (error) => {
-      if (!refused) reject(error)
-    })
-  })
+  try {
+    return new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'))
+  } catch (error) {
+    // The FHIR server's body reader (same size limit, same draining); an oversize body is an OAuth error here.
+    if (error instanceof HttpProblem) throw new GrantError('invalid_request', 'The request body is too large')
+    throw error
+  }
 }
 
 /**
