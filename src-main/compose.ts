@@ -15,6 +15,8 @@ import { RpcFailure } from './rpc/failure'
 import { isVirtualCardProvider } from './training/pki'
 import { beginEcpsSignIn, loginAtCentralWithEcps, resolvePscSettings, type EcpsSignInResult } from './auth/psc'
 import { loginAtCentral, setUpCentral, startUserWorkspace, type UserWorkspace } from './workspace'
+import type { FeatureContext } from './rpc/feature'
+import { clinicalHandlers } from './rpc/handlers/clinical'
 
 export type ShellKind = SystemInfo['shell']
 
@@ -116,6 +118,23 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     return workspace
   }
 
+  const features: FeatureContext = {
+    config,
+    store,
+    events,
+    log,
+    central,
+    session,
+    active,
+    forPatient(patientId) {
+      const current = active()
+      if (!current.engine.census().some((entry) => entry.patient.id === patientId)) {
+        throw new RpcFailure('FORBIDDEN', 'patient outside your units')
+      }
+      return current
+    },
+  }
+
   const systemInfo: SystemInfo = {
     product: 'Chevet',
     version: productVersion(),
@@ -147,42 +166,7 @@ export async function composeServices(options: ComposeOptions): Promise<Services
       'session.lock': () => session.lock('manual'),
       'session.activity': () => ({ noted: session.noteActivity() }),
       'training.card': (params) => setTrainingCard(params.slotId, params.inserted),
-      'census.list': (params) => {
-        const { user, engine } = active()
-        const unitIds = user.units.map((unit) => unit.id)
-        if (params.unitId && !unitIds.includes(params.unitId)) throw new RpcFailure('FORBIDDEN', 'not one of your units')
-        return { units: user.units, entries: engine.census(params.unitId ? [params.unitId] : unitIds), dataAsOf: engine.dataAsOf() }
-      },
-      'patients.search': (params) => ({ results: active().engine.search(params.query, params.limit) }),
-      'chart.open': (params) => {
-        const { engine } = active()
-        const allowed = engine.census().some((entry) => entry.patient.id === params.patientId)
-        if (!allowed) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
-        const chart = engine.chart(params.patientId)
-        if (!chart) throw new RpcFailure('NOT_FOUND', 'chart not in the cache')
-        return chart
-      },
-      'vitals.record': (params) => active().engine.recordVitals(params),
-      'notes.list': (params) => {
-        const { engine } = active()
-        if (!engine.census().some((entry) => entry.patient.id === params.patientId)) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
-        return engine.notes(params)
-      },
-      'notes.create': (params) => {
-        const { engine, user } = active()
-        if (!engine.census().some((entry) => entry.patient.id === params.patientId)) throw new RpcFailure('FORBIDDEN', 'patient outside your units')
-        // TODO(interne): pass onBehalfOf (the supervising senior) once the session knows it.
-        return engine.recordNote(params, { displayName: user.displayName, role: user.role })
-      },
-      'tasks.list': () => ({ tasks: active().engine.tasks() }),
-      'tasks.resolve': async (params) => {
-        await active().engine.resolveTask(params.taskId, params.choice)
-        return { resolved: true as const }
-      },
-      'sync.status': () => {
-        const { failedWrites: _failed, ...status } = active().engine.status()
-        return status
-      },
+      ...clinicalHandlers(features),
     },
   })
 

@@ -5,6 +5,7 @@ import type { CardProvider, CardSession } from './auth/card'
 import { createWorkstationCardProvider } from './auth/pkcs11'
 import type { CentralLogin, Workspace } from './auth/session'
 import { createCentralClient } from './central'
+import type { CentralClient } from './central/types'
 import type { SessionUser } from './contract'
 import type { EventBus } from './events'
 import type { Logger } from './log'
@@ -88,6 +89,10 @@ export async function loginAtCentral(
 export interface UserWorkspace extends Workspace {
   readonly user: SessionUser
   readonly engine: SyncEngine
+  /** The central, with this user's token: for calls that are not cached (reviews, reports, deposits). */
+  readonly central: CentralClient
+  /** The user's login at the central (its token, renewed while the card works). */
+  readonly login: CentralLogin
 }
 
 /** The signed-in user's central client and sync engine over the shared encrypted cache. */
@@ -112,5 +117,5 @@ export function startUserWorkspace(options: {
     retentionHours: config.cacheRetentionHours,
   })
   engine.start()
-  return { user, engine, close: () => engine.stop() }
+  return { user, engine, central, login, close: () => engine.stop() }
 }

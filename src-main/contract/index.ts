@@ -7,6 +7,7 @@ export * from './session'
 export * from './clinical'
 export * from './news2'
 export * from './notes'
+export * from './method'
 export * from './methods'
 export * from './events'
 

@@ -14,24 +14,7 @@ import {
 } from './clinical'
 import { CreateNoteParams, NotesList, NotesListParams } from './notes'
 
-/**
- * Who may call a method:
- * - `public`: anyone, even signed out (system information, sign-in);
- * - `session`: an active (unlocked) session; the dispatcher answers UNAUTHENTICATED or LOCKED otherwise.
- */
-export type Access = 'public' | 'session'
-
-interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
-  params: P
-  result: R
-  access: Access
-}
-
-function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
-  return spec
-}
-
-const NoParams = z.object({}).strict()
+import { NoParams, method } from './method'
 
 /** The whole RPC contract: one entry per method, params and result validated both ways by the dispatcher. */
 export const methods = {
