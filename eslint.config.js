@@ -16,6 +16,8 @@ export default tseslint.config(
       // Every user-visible string comes from the i18n files (STYLE.md practice 6).
       'vue/no-bare-strings-in-template': 'error',
       'vue/multi-word-component-names': 'off',
+      // Text from the central (names, notes, reports) is never inserted as HTML (docs/security.md §3).
+      'vue/no-v-html': 'error',
     },
   },
   {
