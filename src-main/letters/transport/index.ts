@@ -1,0 +1,11 @@
+/** Transport of a signed letter (issue 9): CDA R2 N1, IHE XDM, MSSanté sending, DMP deposit. docs/mssante-dmp.md */
+export * from './types'
+export { buildLetterCda } from './cda'
+export { buildXdmPackage, XDM_DOCUMENT_PATH, XDM_METADATA_PATH, type XdmPackage } from './xdm'
+export { xdsMetadataOf, type XdsDocumentMetadata } from './metadata'
+export { sendLetterByMssante, patientMailbox, isTemporary, type DeliveryResult, type DeliveryStatus, type MssanteRecipient, type RecipientKind, type SendOptions } from './mssante'
+export { depositLetterInDmp, dmpDepositStatus, buildDmpTransaction, DmpDepositError, type DmpDepositResult, type DmpDepositOptions } from './dmp'
+export { MssanteConfigFile, resolveMssanteConfig, mssanteTransportSettings, type MssanteConfig, type MssanteTransportSettings } from './config'
+export { resolveMssanteTransport } from './settings'
+export { startTrainingMailRelay, TRAINING_MSSANTE_FILE, type TrainingMailRelay, type ReceivedMail } from './training-relay'
+export { oidForUri, uuidToOid } from './xml'
