@@ -1,4 +1,9 @@
 import type { Component } from 'vue'
+import AllergiesSection from './AllergiesSection.vue'
+import DocumentsSection from './DocumentsSection.vue'
+import CarePlanSection from '../components/CarePlanSection.vue'
+import PrescriptionsSection from '../prescribing/PrescriptionsSection.vue'
+import LettersSection from '../components/letters/LettersSection.vue'
 
 /**
  * The chart's further sections (problems, allergies, results, care plan, prescriptions, documents…), each a
@@ -14,4 +19,10 @@ export interface ChartSection {
   readonly component: Component
 }
 
-export const CHART_SECTIONS: readonly ChartSection[] = []
+export const CHART_SECTIONS: readonly ChartSection[] = [
+  { id: 'allergies', titleKey: 'records.allergies.title', component: AllergiesSection },
+  { id: 'care-plan', titleKey: 'carePlan.title', component: CarePlanSection },
+  { id: 'prescriptions', titleKey: 'prescribing.title', component: PrescriptionsSection },
+  { id: 'documents', titleKey: 'records.documents.title', component: DocumentsSection },
+  { id: 'letters', titleKey: 'letters.section.title', component: LettersSection },
+]
