@@ -3,6 +3,22 @@ import { CentralError, type CentralClient } from '../central/types'
 import type { Logger } from '../log'
 import type { Database } from '../store'
 import { cachedStaysIn, forgetEncounters, recordCensus, saveQueryState, upsertResources } from '../store/cache'
+import type { RefusedResource } from '../store/cache/resources'
+
+/**
+ * One warning per refusal kind and type: what IT needs to ask the central's editor about (the resource type and
+ * why), never an id nor any of the content.
+ */
+export function logRefused(log: Logger, refused: readonly RefusedResource[]): void {
+  const counts = new Map<string, { resourceType: string; reason: string; count: number }>()
+  for (const { resourceType, reason } of refused) {
+    const key = `${resourceType} ${reason}`
+    const entry = counts.get(key) ?? { resourceType, reason, count: 0 }
+    entry.count += 1
+    counts.set(key, entry)
+  }
+  for (const entry of counts.values()) log.warn('sync.resource.refused', entry)
+}
 
 /** Upserts streamed resources in batches: one transaction per batch keeps the write rate high. */
 export async function ingest(
@@ -10,14 +26,15 @@ export async function ingest(
   stream: AsyncIterable<Resource>,
   now: string,
   onBatch?: (resources: Resource[]) => void,
-): Promise<{ count: number; patientIds: Set<string>; maxLastUpdated: string | null }> {
-  const out = { count: 0, patientIds: new Set<string>(), maxLastUpdated: null as string | null }
+): Promise<{ count: number; patientIds: Set<string>; maxLastUpdated: string | null; refused: RefusedResource[] }> {
+  const out = { count: 0, patientIds: new Set<string>(), maxLastUpdated: null as string | null, refused: [] as RefusedResource[] }
   let batch: Resource[] = []
   const flush = (): void => {
     if (batch.length === 0) return
     onBatch?.(batch)
     const result = upsertResources(db, batch, { now })
     out.count += batch.length
+    out.refused.push(...result.refused)
     for (const id of result.patientIds) out.patientIds.add(id)
     if (result.maxLastUpdated && (!out.maxLastUpdated || result.maxLastUpdated > out.maxLastUpdated)) {
       out.maxLastUpdated = result.maxLastUpdated
@@ -112,6 +129,7 @@ export async function syncCensus(options: {
         }
       })
       count += result.count
+      logRefused(log, result.refused)
       for (const id of result.patientIds) changed.add(id)
     }
   }

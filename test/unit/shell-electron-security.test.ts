@@ -39,6 +39,28 @@ describe('scripts/electron-security.mjs', () => {
     expect(stdout.trim().split('\n').at(-1)).toMatch(/^electron-security: \d+ findings \(\d+ high, \d+ medium, \d+ low\)/)
   })
 
+  it('fails on a preload or an openExternal anywhere but the two reviewed places', async () => {
+    // Both checks flag every occurrence for manual review; only window.ts's preload and index.ts's
+    // openInSystemBrowser were reviewed (docs/security.md §3), so the same code in a new file blocks again.
+    const other = path.join(dir, 'other')
+    mkdirSync(other)
+    writeFileSync(
+      path.join(other, 'popup.ts'),
+      [
+        "import { BrowserWindow, shell } from 'electron'",
+        'export function popup(url: string): BrowserWindow {',
+        "  const win = new BrowserWindow({ webPreferences: { preload: '/tmp/p.js', contextIsolation: true, sandbox: true } })",
+        '  void shell.openExternal(url)',
+        '  return win',
+        '}',
+      ].join('\n'),
+    )
+    const { code, stdout } = await runCheck(other)
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/FINDING\s+MEDIUM\s+PRELOAD_JS_CHECK/)
+    expect(stdout).toMatch(/FINDING\s+MEDIUM\s+OPEN_EXTERNAL_JS_CHECK/)
+  })
+
   it('passes on the shell of Chevet', async () => {
     const { code, stdout } = await runCheck(path.resolve('src-main/shell'))
     expect(stdout).not.toContain('FINDING')

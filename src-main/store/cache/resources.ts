@@ -14,6 +14,54 @@ export interface UpsertResult {
   skipped: number
   /** Newest meta.lastUpdated among the resources given (the next incremental cursor). */
   maxLastUpdated: string | null
+  /** Resources not stored (too large, too deeply nested, or not readable as their type): the caller logs them. */
+  refused: RefusedResource[]
+}
+
+export type RefusalReason = 'too-large' | 'too-deep' | 'unreadable'
+export interface RefusedResource {
+  resourceType: string
+  reason: RefusalReason
+}
+
+/**
+ * A cached resource is at most this many characters of JSON (about 4 MB): far above any chart text, attachments
+ * excepted (they are read from the central on demand, never cached whole). A central that sends more is broken or
+ * hostile; storing it would bloat every read of the chart and the encrypted cache.
+ */
+export const MAX_CACHED_RESOURCE_CHARS = 4 * 1024 * 1024
+/** FHIR resources nest a dozen levels at most; deeper is an attack on the recursive readers. */
+export const MAX_CACHED_RESOURCE_DEPTH = 32
+
+/**
+ * Why a resource must not enter the cache, or null. Walks it with an early exit instead of serialising it, so a
+ * 10 MB string costs one length read; the count approximates JSON.stringify's length (quotes and commas aside).
+ */
+export function admissionProblem(resource: unknown): 'too-large' | 'too-deep' | null {
+  const budget = { left: MAX_CACHED_RESOURCE_CHARS, tooDeep: false }
+  return fits(resource, 0, budget) ? null : budget.tooDeep ? 'too-deep' : 'too-large'
+}
+
+function fits(value: unknown, depth: number, budget: { left: number; tooDeep: boolean }): boolean {
+  if (typeof value === 'string') budget.left -= value.length + 2
+  else if (value === null || typeof value !== 'object') budget.left -= 8
+  else if (depth >= MAX_CACHED_RESOURCE_DEPTH) {
+    budget.tooDeep = true
+    return false
+  } else if (Array.isArray(value)) {
+    for (const child of value) if (!fits(child, depth + 1, budget)) return false
+  } else {
+    for (const key in value) {
+      budget.left -= key.length + 4
+      if (!fits((value as Record<string, unknown>)[key], depth + 1, budget)) return false
+    }
+  }
+  return budget.left >= 0
+}
+
+/** An SQLite failure (disk full, I/O) must stop the batch; a TypeError from a resource of the wrong shape must not. */
+function isSqliteError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'SqliteError'
 }
 
 interface Cached {
@@ -41,7 +89,21 @@ const RPPS = 'https://rpps.esante.gouv.fr'
  */
 export function upsertResources(db: Database, resources: Iterable<Resource>, options: { now?: string } = {}): UpsertResult {
   const now = options.now ?? new Date().toISOString()
-  const result: UpsertResult = { patientIds: new Set(), written: 0, skipped: 0, maxLastUpdated: null }
+  const list = Array.isArray(resources) ? (resources as Resource[]) : [...resources]
+  try {
+    return upsertBatch(db, list, now, false)
+  } catch (error) {
+    if (!(error instanceof UnreadableResource)) throw error
+    // Rare: the batch was rolled back; again with a savepoint per resource, which costs a third more.
+    return upsertBatch(db, list, now, true)
+  }
+}
+
+/** A resource of the wrong shape made a writer throw (a TypeError, not an SQLite failure). */
+class UnreadableResource extends Error {}
+
+function upsertBatch(db: Database, resources: readonly Resource[], now: string, isolate: boolean): UpsertResult {
+  const result: UpsertResult = { patientIds: new Set(), written: 0, skipped: 0, maxLastUpdated: null, refused: [] }
   const placements = new Set<string>()
   db.transaction(() => {
     for (const resource of resources) {
@@ -50,7 +112,21 @@ export function upsertResources(db: Database, resources: Iterable<Resource>, opt
         result.maxLastUpdated = lastUpdated
       }
       if (!resource.id) throw new Error(`${resource.resourceType} without id cannot be cached`)
-      const patientId = writeOne(db, resource, now, placements)
+      const problem = admissionProblem(resource)
+      if (problem) {
+        result.refused.push({ resourceType: String(resource.resourceType), reason: problem })
+        continue
+      }
+      let patientId: string | null | undefined
+      try {
+        // Isolated: a savepoint per resource, so one that fails half-written leaves nothing and the others go in.
+        patientId = isolate ? db.transaction(() => writeOne(db, resource, now, placements))() : writeOne(db, resource, now, placements)
+      } catch (error) {
+        if (isSqliteError(error)) throw error
+        if (!isolate) throw new UnreadableResource('unreadable resource', { cause: error })
+        result.refused.push({ resourceType: String(resource.resourceType), reason: 'unreadable' })
+        continue
+      }
       if (patientId === undefined) {
         result.skipped++
         continue
