@@ -2,7 +2,7 @@ import { CentralError, type CentralClient } from '../central/types'
 import type { Logger } from '../log'
 import type { Database } from '../store'
 import { markChartSynced, queryState, saveQueryState } from '../store/cache'
-import { ingest } from './census-sync'
+import { ingest, logRefused } from './census-sync'
 
 /** What a chart needs kept warm, and the search parameter that names the patient for each. */
 export const CHART_QUERIES: readonly { type: string; patientParam: string }[] = [
@@ -12,6 +12,8 @@ export const CHART_QUERIES: readonly { type: string; patientParam: string }[] = 
   { type: 'DiagnosticReport', patientParam: 'subject' },
   { type: 'MedicationRequest', patientParam: 'subject' },
   { type: 'Composition', patientParam: 'subject' },
+  { type: 'CarePlan', patientParam: 'subject' },
+  { type: 'Procedure', patientParam: 'subject' },
 ]
 
 export function chartQueryKey(type: string, patientId: string): string {
@@ -52,11 +54,21 @@ export async function syncCharts(options: {
     if (cursor) params._lastUpdated = `gt${cursor}`
     const result = await ingest(db, central.searchAll(type as 'Observation', params), now)
     report.resources += result.count
+    logRefused(log, result.refused)
     for (const id of result.patientIds) report.changed.add(id)
     const next = result.maxLastUpdated ?? cursor
     db.transaction(() => {
       for (const patientId of patients) saveQueryState(db, chartQueryKey(type, patientId), { patientId, cursor: next, syncedAt: now })
     })()
+  }
+
+  /**
+   * The patient is out of reach (left the unit, gone): his other types are not asked either. Any other refusal
+   * (a query the central cannot answer for this type) leaves that one type behind — its cursor stays, so it is asked
+   * again next round — and the rest of the chart still comes.
+   */
+  function refused(patientId: string, error: CentralError): void {
+    if (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'BREAK_GLASS_REQUIRED') failed.add(patientId)
   }
 
   for (const { type, patientParam } of CHART_QUERIES) {
@@ -78,10 +90,10 @@ export async function syncCharts(options: {
               await run(type, patientParam, [patientId], cursor || null)
             } catch (single) {
               if (!(single instanceof CentralError) || single.retryable || single.code === 'UNAUTHENTICATED') throw single
-              failed.add(patientId)
+              refused(patientId, single)
             }
           }
-          if (chunk.length === 1) failed.add(chunk[0] as string)
+          if (chunk.length === 1) refused(chunk[0] as string, error)
           log.info('sync.charts.refused', { type, code: error.code, patients: chunk.length })
         }
       }

@@ -25,11 +25,23 @@ export function referencedId(reference: Reference | string | undefined, type: st
   return parsed && parsed.type === type ? parsed.id : null
 }
 
+/**
+ * A string element as the central sent it, or null: the central's content is not trusted to be well typed (an
+ * object where FHIR says string must not reach the contract, whose check would refuse the whole answer).
+ */
+export function textOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+function codingsOf(concept: CodeableConcept | undefined): NonNullable<CodeableConcept['coding']> {
+  return Array.isArray(concept?.coding) ? concept.coding.filter((c) => c !== null && typeof c === 'object') : []
+}
+
 /** First code of a concept, preferring the given system. */
 export function firstCode(concept: CodeableConcept | undefined, system?: string): string | null {
-  const codings = concept?.coding ?? []
-  const preferred = system ? codings.find((c) => c.system === system && c.code) : undefined
-  return preferred?.code ?? codings.find((c) => c.code)?.code ?? null
+  const codings = codingsOf(concept)
+  const preferred = system ? codings.find((c) => c.system === system && textOf(c.code)) : undefined
+  return textOf(preferred?.code) ?? textOf(codings.find((c) => textOf(c.code))?.code)
 }
 
 /** Every code of a concept (all systems). */
@@ -38,7 +50,7 @@ export function codesOf(concept: CodeableConcept | undefined): string[] {
 }
 
 export function conceptLabel(concept: CodeableConcept | undefined): string | null {
-  return concept?.text ?? concept?.coding?.find((c) => c.display)?.display ?? firstCode(concept)
+  return textOf(concept?.text) ?? textOf(codingsOf(concept).find((c) => textOf(c.display))?.display) ?? firstCode(concept)
 }
 
 /**

@@ -2,7 +2,7 @@ import type { DiagnosticReport, Observation } from '@medplum/fhirtypes'
 import { labFlag, type LabFlag } from '../../clinical/lab-flags'
 import type { LabPanel, LabResult, ReportText, ResultsList, ResultTrend } from '../../contract'
 import type { Database } from '../migration'
-import { conceptLabel, firstCode, LOINC, referencedId } from './fhir'
+import { conceptLabel, firstCode, LOINC, referencedId, textOf } from './fhir'
 import { sql } from './statements'
 
 /** Newest reports and laboratory observations read for one chart; older ones stay at the central. */
@@ -48,9 +48,9 @@ function reportText(row: Row, report: DiagnosticReport): ReportText {
     kind: row.category === 'RAD' || row.category === 'imaging' ? 'imaging' : 'other',
     label: conceptLabel(report.code) ?? '',
     effectiveAt: row.effective_at,
-    status: report.status ?? null,
-    performer: report.performer?.[0]?.display ?? null,
-    conclusion: report.conclusion ?? null,
+    status: textOf(report.status),
+    performer: Array.isArray(report.performer) ? textOf(report.performer[0]?.display) : null,
+    conclusion: textOf(report.conclusion),
   }
 }
 

@@ -39,13 +39,20 @@ export function problemOutcome(problem: HttpProblem): OperationOutcome {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: Resource, headers: OutgoingHttpHeaders = {}): void {
+  writeJson(res, status, body, { 'Content-Type': FHIR_JSON, ...headers })
+}
+
+/**
+ * Every JSON answer of the training central (FHIR, token endpoint, extra routes): patient data or tokens, so
+ * nothing in between keeps a copy. `application/json` unless the headers say otherwise.
+ */
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const payload = Buffer.from(JSON.stringify(body), 'utf8')
   res.writeHead(status, {
-    'Content-Type': FHIR_JSON,
-    'Content-Length': String(payload.length),
-    // Patient data: nothing in between keeps a copy.
+    'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
     ...headers,
+    'Content-Length': String(payload.length),
   })
   res.end(payload)
 }

@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http'
 import { parseSearchRequest } from '@medplum/core'
 import type { Patient } from '@medplum/fhirtypes'
 import { sensitivityOf, type Sensitivity } from '../../access/sensitivity'
 import type { Logger } from '../../log'
 import type { Authorize, FhirServer } from '../fhir-server'
-import { buildAuditEvent } from '../fhir-server/audit'
+import { auditAsSearch, jsonGetRoute } from '../json-route'
 import type { ExtraRoute } from '../token'
 
 /** Path of the identity look-up on the central (next to /fhir and /auth/token). */
@@ -36,12 +35,6 @@ function minimal(patient: Patient): MinimalIdentity {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8')
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(payload.length), 'Cache-Control': 'no-store' })
-  res.end(payload)
-}
-
 /**
  * The identity look-up of the training central (the hospital's identity server, in a real DPI): any professional
  * signed in finds a patient outside their care by name and birth date, with a minimal identity (no stay, no INS,
@@ -49,42 +42,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * look-up is audited like a FHIR search.
  */
 export function createIdentityRoute(options: { fhir: FhirServer; authorize: Authorize; log?: Logger }): ExtraRoute {
-  return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (url.pathname !== IDENTITY_PATH) return false
-    req.resume()
-    if (req.method !== 'GET') {
-      send(res, 405, { error: 'Use GET' })
-      return true
-    }
-    const decision = await options.authorize({ method: 'GET', path: url.pathname, headers: req.headers })
-    if (!decision.ok) {
-      send(res, decision.status, { error: decision.reason })
-      return true
-    }
+  return jsonGetRoute(IDENTITY_PATH, options.authorize, async ({ url, user, req }) => {
     const name = (url.searchParams.get('name') ?? '').trim().slice(0, 200)
     const birthdate = url.searchParams.get('birthdate') ?? ''
-    if (!name && !/^\d{4}-\d{2}-\d{2}$/.test(birthdate)) {
-      send(res, 400, { error: 'name or birthdate is required' })
-      return true
-    }
+    if (!name && !/^\d{4}-\d{2}-\d{2}$/.test(birthdate)) return { status: 400, body: { error: 'name or birthdate is required' } }
     const query = new URLSearchParams({ _count: String(MAX_RESULTS) })
     if (name) query.set('name', name)
     if (/^\d{4}-\d{2}-\d{2}$/.test(birthdate)) query.set('birthdate', birthdate)
     const found = (await options.fhir.repo.searchResources<Patient>(parseSearchRequest(`Patient?${query.toString()}`)))
       .filter((p) => p.id && p.active !== false)
       .slice(0, MAX_RESULTS)
-    const event = buildAuditEvent({
-      user: decision.user,
-      interaction: 'search-type',
-      status: 200,
-      touched: found.map((p) => ({ reference: `Patient/${p.id}`, action: 'search' as const, patients: [p.id as string] })),
-      query: `identity:${query.toString()}`,
-      ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
-      recorded: new Date().toISOString(),
-    })
-    await options.fhir.repo.createResource(event)
-    send(res, 200, { patients: found.map(minimal) })
-    return true
-  }
+    const touched = found.map((p) => ({ reference: `Patient/${p.id}`, action: 'search' as const, patients: [p.id as string] }))
+    await auditAsSearch(options.fhir, user, req, `identity:${query.toString()}`, touched)
+    return { status: 200, body: { patients: found.map(minimal) } }
+  })
 }

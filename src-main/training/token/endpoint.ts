@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from '../../log'
-import { HttpProblem, readBody } from '../fhir-server/http-io'
+import { HttpProblem, readBody, writeJson } from '../fhir-server/http-io'
 import type { AccessTokens } from './access-token'
 import type { AuthenticatedPractitioner } from './directory'
 import { GrantError, TOKEN_EXCHANGE_GRANT, type GrantHandler } from './grants'
@@ -19,6 +19,9 @@ export interface TokenResponse {
   /** RFC 8693 §2.2.1: required in a token-exchange response. */
   issued_token_type?: string
   practitioner: AuthenticatedPractitioner
+  /** Break the glass (btg.ts): the token's purpose of use and the one patient it names. */
+  purpose_of_use?: 'BTG'
+  patient?: string
 }
 
 export interface TokenEndpointOptions {
@@ -34,16 +37,8 @@ export interface TokenEndpointOptions {
 export type ExtraRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 
 function send(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8')
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(payload.length),
-    // RFC 6749 §5.1: tokens and their errors are never cached.
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    ...headers,
-  })
-  res.end(payload)
+  // RFC 6749 §5.1: tokens and their errors are never cached (no-store comes with every JSON answer).
+  writeJson(res, status, body, { Pragma: 'no-cache', ...headers })
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -73,9 +68,9 @@ export function createTokenEndpoint(options: TokenEndpointOptions): ExtraRoute {
     if (grantTypes.length !== 1 || !grantTypes[0]) throw new GrantError('invalid_request', 'Exactly one grant_type is required')
     const grant = Object.hasOwn(options.grants, grantTypes[0]) ? options.grants[grantTypes[0]] : undefined
     if (!grant) throw new GrantError('unsupported_grant_type', 'This grant type is not supported here')
-    const practitioner = await grant(form)
-    const { token, expiresIn } = await options.tokens.issue(practitioner)
-    options.log?.info('training.token.issued', { practitioner: practitioner.id, role: practitioner.role })
+    const { btg, ...practitioner } = await grant(form)
+    const { token, expiresIn } = await options.tokens.issue(practitioner, btg)
+    options.log?.info('training.token.issued', { practitioner: practitioner.id, role: practitioner.role, ...(btg ? { btg: true } : {}) })
     const body: TokenResponse = {
       access_token: token,
       token_type: 'Bearer',
@@ -83,6 +78,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): ExtraRoute {
       scope: SCOPE,
       ...(grantTypes[0] === TOKEN_EXCHANGE_GRANT ? { issued_token_type: ACCESS_TOKEN_TYPE } : {}),
       practitioner,
+      ...(btg ? { purpose_of_use: 'BTG' as const, patient: btg.patient } : {}),
     }
     send(res, 200, body)
   }
