@@ -1,4 +1,5 @@
 import type { AuditEvent, Location, Patient, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes'
+import { sensitivityOf } from '../access/sensitivity'
 import type { CentralClient } from '../central/types'
 import type { AccessRow, AnomalyRow, BtgQueueItem, ReviewFilters } from '../contract'
 import { RpcFailure } from '../rpc/failure'
@@ -40,12 +41,13 @@ function humanName(resource: Patient | Practitioner): { family: string; given: s
   return { family: main?.family ?? '', given: (main?.given ?? []).join(' '), families: names.map((n) => n.family ?? '').filter(Boolean) }
 }
 
-function sensitivityOf(patient: Patient): Sensitivity[] {
+/** The review's words for the flags of access/sensitivity.ts; a VIP (also confidential) is named once, as VIP. */
+function reviewSensitivity(patient: Patient): Sensitivity[] {
+  const flags = sensitivityOf(patient.meta)
   const out: Sensitivity[] = []
-  const security = patient.meta?.security ?? []
-  if (security.some((c) => c.code === 'CELEB')) out.push('vip')
-  else if (security.some((c) => c.code === 'R' || c.code === 'V')) out.push('confidentiel')
-  if ((patient.meta?.tag ?? []).some((c) => c.code === 'penitentiaire')) out.push('penitentiaire')
+  if (flags.includes('vip')) out.push('vip')
+  else if (flags.includes('restricted')) out.push('confidentiel')
+  if (flags.includes('penitentiary')) out.push('penitentiaire')
   return out
 }
 
@@ -89,7 +91,7 @@ async function directory(central: CentralClient, patientIds: Iterable<string>): 
       patients.set(p.id, {
         name: `${n.family} ${n.given}`.trim(),
         familyNames: n.families,
-        sensitivity: sensitivityOf(p),
+        sensitivity: reviewSensitivity(p),
         staffPractitionerId: key ? (staffByIdentity.get(key) ?? null) : null,
       })
     }

@@ -11,6 +11,8 @@ import type { BtgGrant, CensusEntry, PatientSummary, RpcResponse } from '../../s
 import { createMemoryLogger } from '../../src-main/log'
 import { envKeyVault } from '../../src-main/store/key-vault'
 import { exportJournal } from '../../src-main/audit/export'
+import { btgReviewEvent } from '../../src-main/audit/access-records'
+import { loadReview } from '../../src-main/audit/review-service'
 import { createCentralClient } from '../../src-main/central'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
 import { waitFor } from '../fixtures/sync/training'
@@ -141,7 +143,7 @@ describe('break the glass', () => {
     expect(again.status).toBe(400)
   })
 
-  it('search shows a minimal identity outside care; BTG admits the patient until expiry, journaled and exported', async () => {
+  it('search shows a minimal identity outside care; BTG admits the patient until expiry, journaled, exported and reviewed by the DPO', async () => {
     const outside = patientNamed('BÉGUIN').id!
     const { results } = await value<{ results: PatientSummary[] }>('patients.search', { query: 'beguin' })
     const found = results.find((p) => p.id === outside)
@@ -196,6 +198,25 @@ describe('break the glass', () => {
     ])
     const underBtg = (bundle.entry ?? []).map((e) => e.resource!).filter((e) => e.entity?.some((x) => x.detail?.some((d) => d.type === 'method' && d.valueString === 'chart.open')))
     expect(underBtg.some((e) => e.purposeOfEvent?.[0]?.coding?.[0]?.code === 'BTG')).toBe(true)
+
+    // The DPO's review: the grant waits as « bris de glace non revu », is reviewed « justifié », and leaves that list.
+    const dpoClient = createCentralClient({ baseUrl: central.fhirUrl, token: () => tokenOf('dpo'), log })
+    const today = new Date().toISOString().slice(0, 10)
+    const pending = (await loadReview(dpoClient, { from: today, to: today, patientId: outside })).btg.filter(
+      // The training data also holds older grants for this patient (seeded for the review): only this test's count here.
+      (g) => g.patientId === outside && Date.parse(g.at) >= started,
+    )
+    expect(pending.length).toBeGreaterThan(0)
+    expect(pending.every((g) => g.review === null && g.reason === 'continuite-des-soins')).toBe(true)
+    const dpoId = central.hospital.staff.find((s) => s.key === 'dpo')!.practitionerId
+    for (const item of pending) {
+      await dpoClient.create(
+        btgReviewEvent({ grantId: item.grantId, reviewerId: dpoId, reviewerRole: 'dpo', verdict: 'justifie', comment: 'Appel du service confirmé', recorded: new Date().toISOString() }),
+      )
+    }
+    const reviewed = await loadReview(dpoClient, { from: today, to: today, patientId: outside })
+    expect(reviewed.btg.filter((g) => pending.some((p) => p.grantId === g.grantId)).every((g) => g.review?.verdict === 'justifie')).toBe(true)
+    expect(reviewed.anomalies.some((a) => a.rule === 'btg-non-revu' && pending.some((g) => g.grantId === a.grantId))).toBe(false)
 
     // Expiry: refused again, and the cached chart forgotten.
     await waitFor(() => Date.now() > Date.parse(grant.expiresAt) + 200, 20_000)

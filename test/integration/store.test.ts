@@ -226,6 +226,8 @@ describe('encrypted store: pragmas and schema', () => {
         'health_resource',
         'identity',
         'identity_token',
+        'letter',
+        'letter_delivery',
         'location',
         'meta',
         'outbox',

@@ -54,7 +54,7 @@ function skipReason(letter: SignedLetterForTransport, recipient: MssanteRecipien
     if (letter.masking.invisiblePatient) return 'INVISIBLE_PATIENT'
     const mailbox = patientMailbox(letter.patient)
     if (!mailbox) return 'IDENTITE_NON_QUALIFIEE'
-    if (mailbox !== recipient.address.toLowerCase()) return 'BAL_PATIENT_INCONNUE'
+    if (mailbox.toLowerCase() !== recipient.address.toLowerCase()) return 'BAL_PATIENT_INCONNUE'
     return null
   }
   return recipient.masked ? 'MASQUE' : null
