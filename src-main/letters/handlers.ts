@@ -70,7 +70,7 @@ export function letterHandlers(ctx: FeatureContext, plugs: LetterPlugs = {}): Fe
     },
     'letters.preview': (params) => {
       const { letter } = letterFor(params.letterId)
-      return { letterhead: letterheadFromCache(db(), ctx.config.establishment, letter.content.stay.unit, plugs.logo ?? null), letter }
+      return { letterhead: letterheadFromCache(db(), plugs.establishment ? plugs.establishment() : ctx.config.establishment, letter.content.stay.unit, plugs.logo ?? null), letter }
     },
     'letters.submit': (params) => {
       letterFor(params.letterId)

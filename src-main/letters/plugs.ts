@@ -154,5 +154,5 @@ function transport(ctx: FeatureContext, options: LetterPlugOptions): LetterTrans
 
 /** What compose.ts hands to letterHandlers(). */
 export function letterPlugs(ctx: FeatureContext, options: LetterPlugOptions): LetterPlugs {
-  return { signing: signing(ctx, options), transport: transport(ctx, options) }
+  return { signing: signing(ctx, options), transport: transport(ctx, options), establishment: options.establishment }
 }

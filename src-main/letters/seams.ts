@@ -33,4 +33,6 @@ export interface LetterPlugs {
   transport?: LetterTransport
   /** The establishment's logo as a data: URL, when configured. */
   logo?: string | null
+  /** The establishment for the letterhead (the configured one, or the training environment's fictitious one). */
+  establishment?: () => { name: string; finess: string } | null
 }

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { composeServices, type Services } from '../../src-main/compose'
+import { TRAINING_ESTABLISHMENT, composeServices, type Services } from '../../src-main/compose'
 import { loadConfig } from '../../src-main/config'
 import type { CensusEntry, Letter, LetterContent, LetterPreview, MissingItem, RpcResponse } from '../../src-main/contract'
 import { createMemoryLogger } from '../../src-main/log'
@@ -80,7 +80,8 @@ describe('letters RPC', () => {
     expect(letter.status).toBe('a-valider')
 
     const preview = await value<LetterPreview>('letters.preview', { letterId: letter.id })
-    expect(preview.letterhead.name).toBe(services.config.establishment?.name ?? 'Établissement non configuré')
+    // Training: the letterhead names the fictitious establishment (FINESS 990000010), not « non configuré ».
+    expect(preview.letterhead).toMatchObject({ name: TRAINING_ESTABLISHMENT.name, finess: TRAINING_ESTABLISHMENT.finess })
     expect(preview.letter.id).toBe(letter.id)
   })
 
