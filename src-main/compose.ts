@@ -17,6 +17,16 @@ import { beginEcpsSignIn, loginAtCentralWithEcps, resolvePscSettings, type EcpsS
 import { loginAtCentral, setUpCentral, startUserWorkspace, type UserWorkspace } from './workspace'
 import type { FeatureContext } from './rpc/feature'
 import { clinicalHandlers } from './rpc/handlers/clinical'
+import { resultsHandlers } from './rpc/handlers/results'
+import { careHandlers } from './rpc/handlers/care'
+import { admission, admitPatient, cachedSensitivity, inUnits } from './access/care'
+import { createBtgService } from './access/btg'
+import { reviewHandlers } from './audit/review-service'
+import { recordsHandlers } from './records/handlers'
+import { prescribingHandlers } from './prescribing/handlers'
+import { letterHandlers } from './letters/handlers'
+import { letterPlugs } from './letters/plugs'
+import { letterQueueHandlers } from './letters/queue-handlers'
 
 export type ShellKind = SystemInfo['shell']
 
@@ -126,13 +136,24 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     central,
     session,
     active,
-    forPatient(patientId) {
-      const current = active()
-      if (!current.engine.census().some((entry) => entry.patient.id === patientId)) {
-        throw new RpcFailure('FORBIDDEN', 'patient outside your units')
-      }
-      return current
-    },
+    forPatient: (patientId) => admitPatient(store.db, active(), patientId, (who, id) => btg.active(who, id) !== null),
+  }
+  const btg = createBtgService({
+    db: store.db,
+    log,
+    events,
+    tokenUrl: central.tokenUrl,
+    fhirUrl: central.fhirUrl,
+    hours: config.btgHours,
+    keep: (patientId) => inUnits(store.db, patientId, session.user?.units.map((unit) => unit.id) ?? []),
+  })
+  /** Journal purpose: 'btg' for a patient reached under a break the glass (not for one of the user's own). */
+  function purposeOf(patientId: string | null): 'care' | 'btg' {
+    const user = session.user
+    if (!patientId || !user) return 'care'
+    const unitIds = user.units.map((unit) => unit.id)
+    const btgActive = (id: string) => btg.active(user.practitionerId, id) !== null
+    return admission({ db: store.db, practitionerId: user.practitionerId, unitIds, btgActive }, patientId) === 'btg' ? 'btg' : 'care'
   }
 
   const systemInfo: SystemInfo = {
@@ -153,6 +174,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
       db: store.db,
       log,
       who: () => (session.user ? { actor: session.user.practitionerId, role: session.user.role } : null),
+      purpose: purposeOf,
+      sensitive: (patientId) => cachedSensitivity(store.db, patientId).length > 0,
     }),
     handlers: {
       'system.info': () => systemInfo,
@@ -167,6 +190,13 @@ export async function composeServices(options: ComposeOptions): Promise<Services
       'session.activity': () => ({ noted: session.noteActivity() }),
       'training.card': (params) => setTrainingCard(params.slotId, params.inserted),
       ...clinicalHandlers(features),
+      ...resultsHandlers(features),
+      ...careHandlers(features, btg),
+      ...reviewHandlers(features),
+      ...recordsHandlers(features),
+      ...prescribingHandlers(features),
+      ...letterHandlers(features, letterPlugs(features, { establishment: () => systemInfo.establishment })),
+      ...letterQueueHandlers(features),
     },
   })
 
@@ -179,6 +209,7 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     log,
     async close() {
       await session.close()
+      btg.close()
       // The PKCS#11 module is finalized once its sessions are closed.
       for (const provider of central.providers) await (provider as { dispose?: () => Promise<void> | void }).dispose?.()
       await central.training?.close()

@@ -5,6 +5,11 @@ import AboutView from './views/AboutView.vue'
 import CensusView from './views/CensusView.vue'
 import ChartView from './views/ChartView.vue'
 import TasksView from './views/TasksView.vue'
+import AccessReviewView from './views/AccessReviewView.vue'
+import PharmacyQueueView from './prescribing/PharmacyQueueView.vue'
+import PrescribingReportView from './prescribing/PrescribingReportView.vue'
+import LetterEditorView from './views/LetterEditorView.vue'
+import LettersQueueView from './views/LettersQueueView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -66,6 +71,44 @@ export function createAppRouter(): Router {
         component: TasksView,
         meta: { titleKey: 'tasks.title', requiresSession: true },
       },
+      {
+        path: '/revue-acces',
+        name: 'access-review',
+        component: AccessReviewView,
+        meta: { titleKey: 'review.title', requiresSession: true },
+      },
+      {
+        path: '/pharmacie',
+        name: 'pharmacy-queue',
+        component: PharmacyQueueView,
+        meta: { titleKey: 'prescribing.queue.title', requiresSession: true },
+      },
+      {
+        path: '/rapports/formes-pediatriques',
+        name: 'prescribing-report',
+        component: PrescribingReportView,
+        meta: { titleKey: 'prescribing.report.title', requiresSession: true },
+      },
+      {
+        path: '/patients/:id/lettre',
+        name: 'letter-new',
+        component: LetterEditorView,
+        props: true,
+        meta: { titleKey: 'letters.editor.title', requiresSession: true },
+      },
+      {
+        path: '/patients/:id/lettre/:letterId',
+        name: 'letter',
+        component: LetterEditorView,
+        props: true,
+        meta: { titleKey: 'letters.editor.title', requiresSession: true },
+      },
+      {
+        path: '/lettres',
+        name: 'letters-queue',
+        component: LettersQueueView,
+        meta: { titleKey: 'letters.queue.title', requiresSession: true },
+      },
       { path: '/a-propos', name: 'about', component: AboutView, meta: { titleKey: 'about.title' } },
       { path: '/:rest(.*)*', redirect: '/census' },
     ],
@@ -79,6 +122,8 @@ export function createAppRouter(): Router {
     if (to.meta.requiresSession && !session.active) return { name: 'sign-in' }
     if ((to.name === 'sign-in' || to.name === 'lock') && session.active) return { name: 'census' }
     if (to.name === 'lock' && !session.locked) return { name: 'sign-in' }
+    // The DPO has no units and no census: her work is the access review.
+    if (to.name === 'census' && session.user?.role === 'dpo') return { name: 'access-review' }
     return true
   })
 

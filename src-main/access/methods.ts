@@ -75,6 +75,115 @@ export const METHOD_REQUIREMENTS: Classification = {
     note: 'Trancher un conflit rejoue ou abandonne une écriture de l’utilisateur lui-même, autorisée quand il l’a faite.',
   },
   'sync.status': 'none',
+  'formulary.drugs': 'none',
+  'prescriptions.list': { requires: [read('identite'), read('sante.prescriptions')] },
+  'prescriptions.check': {
+    requires: [read('identite'), { category: 'sante.prescriptions', action: 'creer' }],
+    note: 'Contrôles à la prescription (allergies, âge, poids, traitements en cours) : pour le prescripteur qui rédige une ligne.',
+  },
+  'prescriptions.create': {
+    requires: [read('identite'), { category: 'sante.prescriptions', action: 'creer' }],
+    note: 'Ligne signée par son prescripteur (Provenance FHIR) ; une alerte bloquante outrepassée porte sa justification écrite, journalisée.',
+  },
+  'prescriptions.modify': {
+    requires: [read('identite'), { category: 'sante.prescriptions', action: 'modifier' }],
+    note: 'Une modification arrête la ligne (avec son motif) et en signe une nouvelle qui la remplace.',
+  },
+  'prescriptions.stop': { requires: [read('identite'), { category: 'sante.prescriptions', action: 'modifier' }] },
+  'prescriptions.countersign': {
+    requires: [read('identite'), { category: 'sante.prescriptions', action: 'valider' }],
+    note: 'Validation par un senior de la ligne d’un interne, quand l’établissement l’exige (internOrdersNeedSenior) ; réservée au médecin et à la sage-femme.',
+  },
+  'prescriptions.review': {
+    requires: [read('identite'), { category: 'sante.prescriptions', action: 'valider' }],
+    note: 'Analyse pharmaceutique (validée / refusée avec commentaire) : réservée au pharmacien, écrite comme un avis (note).',
+  },
+  'prescriptions.queue': {
+    requires: [read('identite'), read('administratif'), { category: 'sante.prescriptions', action: 'valider' }],
+    note: 'File des lignes à valider des unités du pharmacien.',
+  },
+  'prescriptions.report': {
+    requires: [read('sante.prescriptions')],
+    note: 'Indicateur d’établissement calculé par le central (effectifs, DC, identifiants des lignes sans forme classée ; aucun nom) : pharmacien et DIM seulement.',
+  },
+  'btg.begin': {
+    requires: [read('identite'), read('administratif')],
+    note: 'Bris de glace : un motif (liste, texte libre obligatoire pour « autre »), un seul patient, une durée limitée (4 h par défaut) ; ouvre ensuite le dossier comme chart.open, sous la finalité « bris de glace ».',
+  },
+  'btg.status': {
+    requires: [read('identite')],
+    note: 'Le bandeau du dossier : le bris de glace en cours et la sensibilité du patient (confidentiel, VIP, pénitentiaire).',
+  },
+  'results.list': { requires: [read('identite'), read('sante.resultats')] },
+  'results.trend': { requires: [read('identite'), read('sante.resultats')] },
+  'carePlan.list': {
+    requires: [read('identite'), read('sante.prescriptions')],
+    note: 'Le plan de soins est prescrit : il se lit avec les prescriptions.',
+  },
+  'carePlan.check': {
+    requires: [read('sante.prescriptions'), { category: 'sante.observations', action: 'creer' }],
+    note: 'Cocher un soin réalisé crée un soin tracé (Procedure FHIR, avec sa Provenance) ; le plan prescrit n’est pas modifié.',
+  },
+  'review.search': {
+    requires: [{ category: 'journal', action: 'lire' }],
+    note: 'Revue des accès : le journal du central, ses anomalies et la file des bris de glace. L’identité des patients cités suffit à les retrouver (pas de relation de soins : ce n’est pas un accès au dossier).',
+  },
+  'review.submitBtg': {
+    requires: [{ category: 'journal', action: 'valider' }],
+    note: 'Statuer sur un bris de glace (justifié / à instruire), avec un commentaire ; la dernière revue fait foi.',
+  },
+  'review.exportCsv': { requires: [{ category: 'journal', action: 'exporter' }] },
+  'review.patientHistory': {
+    requires: [{ category: 'journal', action: 'exporter' }],
+    note: 'Historique des accès au dossier d’un patient (droit d’accès RGPD), exportable en PDF.',
+  },
+  'letters.prefill': {
+    requires: [read('identite'), read('sante.prescriptions'), { category: 'documents', action: 'creer' }],
+    note: 'Préremplit la lettre de liaison depuis le dossier (séjour, diagnostics, traitements d’entrée et de sortie, résultats en attente) ; rien n’est enregistré.',
+  },
+  'letters.get': { requires: [read('identite'), read('documents')] },
+  'letters.save': {
+    requires: [read('identite'), { category: 'documents', action: 'modifier' }],
+    note: 'Enregistre un brouillon ; une lettre signée n’est jamais modifiée : la modifier crée une nouvelle version (même setId).',
+  },
+  'letters.list': { requires: [read('identite'), read('documents')] },
+  'letters.preview': { requires: [read('identite'), read('documents')] },
+  'letters.submit': { requires: [{ category: 'documents', action: 'modifier' }] },
+  'letters.sign': {
+    requires: [{ category: 'documents', action: 'valider' }],
+    note: 'Signature avec la clé de signature de la carte CPS ; refusée tant qu’un élément requis (CSP R1112-1-2) manque.',
+  },
+  'letters.send': { requires: [{ category: 'documents', action: 'envoyer' }] },
+  'letters.recipients': {
+    requires: [read('identite'), read('documents')],
+    note: 'Destinataires d’une lettre avec leur adresse MSSanté (annuaire de la centrale), le résultat de chaque envoi et du dépôt DMP.',
+  },
+  'letters.signedPdf': { requires: [read('identite'), read('documents')] },
+  'records.cim10.search': 'none',
+  'records.substances.search': 'none',
+  'records.rights': 'none',
+  'records.list': {
+    requires: [read('identite'), read('sante.observations')],
+    masks: { 'sante.prescriptions': (value) => ({ ...value, treatments: [] }) },
+    note: 'Problèmes, antécédents et allergies du dossier ; les traitements en cours (prescriptions actives) seulement pour qui lit les prescriptions.',
+  },
+  'records.problems.create': {
+    requires: [read('identite'), { category: 'sante.observations', action: 'creer' }],
+    note: 'Problème, diagnostic ou antécédent codé en CIM-10, avec sa Provenance (pour un interne : au nom de son senior).',
+  },
+  'records.allergies.create': {
+    requires: [read('identite'), { category: 'sante.observations', action: 'creer' }],
+    note: 'Allergie ou intolérance, avec sa Provenance.',
+  },
+  'records.allergies.setStatus': {
+    requires: [read('identite'), { category: 'sante.observations', action: 'modifier' }],
+    note: 'Changer le statut clinique ou de vérification d’une allergie (mise à jour versionnée, puis sa Provenance).',
+  },
+  'records.spo2Scale.set': {
+    requires: [read('identite'), { category: 'sante.observations', action: 'creer' }, { category: 'sante.prescriptions', action: 'creer' }],
+    note: 'L’échelle SpO2 2 de NEWS2 (cible 88–92 %) est une décision médicale : elle se prescrit, et s’enregistre comme le problème « insuffisance respiratoire hypercapnique ».',
+  },
+  'records.documents.list': { requires: [read('identite'), read('documents')] },
 }
 
 export type Authorization = { ok: true } | { ok: false; reason: string }

@@ -11,8 +11,10 @@ export const AUDIT_JOURNAL_SYSTEM = 'urn:chevet:audit-journal'
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type'
 const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role'
 const ACTION = { read: 'R', create: 'C', update: 'U' } as const
-/** v3 ActReason: TREAT for care, ETREAT (emergency treatment) for break the glass. */
-const PURPOSE = { care: 'TREAT', btg: 'ETREAT' } as const
+/** v3 ActReason: TREAT for care, BTG (break the glass) for an access under a break the glass. */
+const PURPOSE = { care: 'TREAT', btg: 'BTG' } as const
+/** Subtype of the AuditEvent that records a break the glass itself (the DPO's review queue is built on it). */
+export const BTG_GRANT_SUBTYPE = { system: 'urn:chevet:audit', code: 'btg-grant' } as const
 
 export type { JournalRow }
 
@@ -36,7 +38,19 @@ function what(entity: string): AuditEventEntity['what'] | undefined {
  * central holds what is needed to notice a workstation journal rewritten after export.
  */
 export function toAuditEvent(row: JournalRow, head: string): AuditEvent {
-  const info = (row.detail ? JSON.parse(row.detail) : {}) as { method?: string; outcome?: string; elements?: string[]; count?: number; section?: string }
+  const info = (row.detail ? JSON.parse(row.detail) : {}) as {
+    method?: string
+    outcome?: string
+    elements?: string[]
+    count?: number
+    section?: string
+    btgGrant?: string
+    reason?: string
+    justification?: string
+    expires?: string
+    granted?: string
+  }
+  const grant = info.btgGrant === 'true' && (info.outcome ?? 'success') === 'success'
   const outcome = info.outcome ?? 'success'
   const entity: AuditEventEntity[] = []
   if (row.entity) {
@@ -51,6 +65,14 @@ export function toAuditEvent(row: JournalRow, head: string): AuditEvent {
         ...(info.count !== undefined ? [detail('count', info.count)] : []),
       ],
     })
+  }
+  if (grant && entity[0]) {
+    // The grant's reason, free text and end, for the DPO's review (the text is the user's justification, no chart data).
+    entity[0].detail = [
+      detail('reason', info.reason ?? ''),
+      detail('justification', info.justification ?? ''),
+      detail('expires', info.expires ?? ''),
+    ]
   }
   if (row.patient_id && row.entity !== `Patient/${row.patient_id}`) {
     entity.push({
@@ -73,8 +95,9 @@ export function toAuditEvent(row: JournalRow, head: string): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110110', display: 'Patient Record' },
+    ...(grant ? { subtype: [{ ...BTG_GRANT_SUBTYPE, display: 'Bris de glace' }] } : {}),
     action: ACTION[row.action as keyof typeof ACTION] ?? 'E',
-    recorded: row.recorded_at,
+    recorded: grant && info.granted ? info.granted : row.recorded_at,
     outcome: outcome === 'success' ? '0' : outcome === 'INTERNAL' ? '8' : '4',
     ...(outcome === 'success' ? {} : { outcomeDesc: outcome }),
     ...(purpose ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: purpose }] }] } : {}),

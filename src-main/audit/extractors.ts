@@ -1,6 +1,9 @@
 import type { z } from 'zod'
 import type { Chart, MethodName, Methods, PatientSummary, ResultOf } from '../contract'
 import { LOCAL_ID_PREFIX } from '../store/cache/fhir'
+import { PRESCRIBING_EXTRACTORS } from '../prescribing/extractors'
+import { LETTER_EXTRACTORS } from '../letters/extractors'
+import { LETTER_QUEUE_EXTRACTORS } from '../letters/queue-extractors'
 
 export type JournalAction = 'read' | 'create' | 'update'
 
@@ -104,6 +107,9 @@ const patientWrite = {
  * need no entry here.
  */
 export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
+  ...PRESCRIBING_EXTRACTORS,
+  ...LETTER_EXTRACTORS,
+  ...LETTER_QUEUE_EXTRACTORS,
   'census.list': {
     action: 'read',
     patientOf: () => null,
@@ -132,6 +138,72 @@ export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
       })),
   },
   'notes.create': patientWrite,
+  'results.list': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) => [
+      ...result.panels.map((panel) => ({
+        patientId: params.patientId,
+        entity: `DiagnosticReport/${panel.id}`,
+        elements: ['results', ...present(panel, ['id', 'results'])],
+        count: panel.results.length,
+      })),
+      ...section(params.patientId, 'Observation', 'ungrouped', result.ungrouped),
+      ...result.reports.map((report) => ({ patientId: params.patientId, entity: `DiagnosticReport/${report.id}`, elements: present(report, ['id']) })),
+    ],
+  },
+  'results.trend': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) => section(params.patientId, 'Observation', `trend:${params.code}`, result.points),
+  },
+  'carePlan.list': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) =>
+      [...new Set(result.tasks.map((task) => task.carePlanId))].map((id) => ({
+        patientId: params.patientId,
+        entity: `CarePlan/${id}`,
+        elements: ['activity'],
+        count: result.tasks.filter((task) => task.carePlanId === id).length,
+      })),
+  },
+  'carePlan.check': patientWrite,
+  'records.list': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) => [
+      ...result.problems.map((problem) => ({ patientId: params.patientId, entity: `Condition/${problem.id}`, elements: present(problem, ['id', 'pending']) })),
+      ...result.allergies.map((allergy) => ({ patientId: params.patientId, entity: `AllergyIntolerance/${allergy.id}`, elements: present(allergy, ['id', 'pending']) })),
+      ...result.treatments.map((treatment) => ({ patientId: params.patientId, entity: `MedicationRequest/${treatment.id}`, elements: present(treatment, ['id']) })),
+    ],
+  },
+  'records.problems.create': patientWrite,
+  'records.allergies.create': patientWrite,
+  'records.allergies.setStatus': {
+    action: 'update',
+    patientOf: (params) => params.patientId,
+    touched: (params) => [
+      {
+        patientId: params.patientId,
+        entity: `AllergyIntolerance/${params.allergyId}`,
+        elements: [...(params.clinicalStatus ? ['clinicalStatus'] : []), ...(params.verificationStatus ? ['verificationStatus'] : [])],
+      },
+    ],
+  },
+  'records.spo2Scale.set': {
+    action: 'update',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) => [
+      { patientId: params.patientId, entity: 'Condition', elements: ['clinicalStatus', 'category'], extra: { spo2Scale: String(result.spo2Scale) } },
+    ],
+  },
+  'records.documents.list': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) =>
+      result.documents.map((document) => ({ patientId: params.patientId, entity: `DocumentReference/${document.id}`, elements: present(document, ['id']) })),
+  },
   'tasks.list': {
     action: 'read',
     patientOf: () => null,
@@ -141,6 +213,27 @@ export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
         entity: `${task.resourceType}/${task.resourceId}`,
         elements: ['conflict'],
       })),
+  },
+  'btg.begin': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    // The grant itself: its reason travels to the central in the exported AuditEvent (export.ts, btg-grant).
+    touched: (params, result) => [
+      {
+        patientId: params.patientId,
+        entity: `Patient/${params.patientId}`,
+        elements: ['btg'],
+        extra: { btgGrant: 'true', reason: result.reason, justification: result.justification, expires: result.expiresAt, granted: result.grantedAt },
+      },
+    ],
+  },
+  'btg.status': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) =>
+      result.grant || result.sensitivity.length > 0
+        ? [{ patientId: params.patientId, entity: `Patient/${params.patientId}`, elements: [...(result.grant ? ['btg'] : []), ...(result.sensitivity.length ? ['sensitivity'] : [])] }]
+        : [],
   },
   'tasks.resolve': {
     action: 'update',
@@ -156,6 +249,30 @@ export const EXTRACTORS: { readonly [M in MethodName]?: Extractor<M> } = {
         },
       ]
     },
+  },
+  // The access review reads the journal, not the charts: one entry per patient it names, plus what was exported.
+  'review.search': {
+    action: 'read',
+    patientOf: (params) => params.filters.patientId ?? null,
+    touched: (_params, result) =>
+      [...new Set([...result.accesses.flatMap((a) => a.patientIds), ...result.btg.flatMap((b) => (b.patientId ? [b.patientId] : []))])].map(
+        (patientId) => ({ patientId, entity: `Patient/${patientId}`, elements: ['journal'] }),
+      ),
+  },
+  'review.submitBtg': {
+    action: 'create',
+    patientOf: () => null,
+    touched: (_params, result) => [{ patientId: null, entity: `AuditEvent/${result.reviewId}`, elements: ['comment', 'verdict'] }],
+  },
+  'review.exportCsv': {
+    action: 'read',
+    patientOf: (params) => params.filters.patientId ?? null,
+    touched: (params, result) => [{ patientId: params.filters.patientId ?? null, entity: 'AuditEvent', elements: ['csv'], count: result.rows }],
+  },
+  'review.patientHistory': {
+    action: 'read',
+    patientOf: (params) => params.patientId,
+    touched: (params, result) => [{ patientId: params.patientId, entity: 'AuditEvent', elements: ['history'], count: result.entries.length }],
   },
 }
 

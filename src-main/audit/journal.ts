@@ -114,6 +114,8 @@ export interface AccessJournalOptions {
   who: () => Caller | null
   /** Purpose of an access to this patient; 'care' unless break the glass says otherwise. */
   purpose?: (patientId: string | null) => Purpose
+  /** Whether this patient is flagged sensitive (confidential, VIP, penitentiary): the entry's detail says so. */
+  sensitive?: (patientId: string) => boolean
   now?: () => Date
 }
 
@@ -165,6 +167,7 @@ export function createAccessJournal(options: AccessJournalOptions): (record: Jou
           elements: touch.elements,
           ...(touch.count !== undefined ? { count: touch.count } : {}),
           ...touch.extra,
+          ...(touch.patientId && options.sensitive?.(touch.patientId) ? { sensitive: true } : {}),
         },
       }))
       appendEntries(db, entries)

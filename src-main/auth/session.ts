@@ -113,6 +113,16 @@ export class SessionService {
   }
 
   /**
+   * The card of the active, unlocked session, to sign documents with its signature key; null for an e-CPS session
+   * (no card: nothing to sign with) and once the card has left its reader.
+   */
+  get signingCard(): CardSession | null {
+    const active = this.#active
+    if (!active || active.lockReason || !active.cardIn) return null
+    return active.card
+  }
+
+  /**
    * Locks the active session: data calls answer LOCKED, the renderer drops what it shows. The workspace keeps
    * running (writes already queued still reach the central); typing the PIN again (or another card) unlocks.
    */

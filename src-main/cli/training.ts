@@ -110,6 +110,10 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
       io.out(`Centrale de formation : ${central.fhirUrl}`)
       io.err(dir ? `Certificat de l’AC et cartes virtuelles : ${dir}` : 'Aucun dossier (--dir) : l’AC et les cartes restent en mémoire.')
       if (psc) io.err(`e-CPS : jetons Pro Santé Connect acceptés de ${psc.issuer}`)
+      io.err(
+        `Relais MSSanté de formation : ${central.mailRelay.host}:${central.mailRelay.port} (STARTTLS, certificat client)` +
+          (dir ? ` — réglages du poste dans ${dir}/mssante.json` : ''),
+      )
       printCards(central, io)
       await signal.stopped
     } finally {

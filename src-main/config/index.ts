@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { Establishment } from '../contract'
+import { MssanteConfigFile, resolveMssanteConfig, type MssanteConfig } from '../letters/transport/config'
 
 /** Default locations of the ANS Cryptolib CPS PKCS#11 library (DOMAIN.md §1.1). */
 export const CRYPTOLIB_DEFAULT_PATHS: Record<string, string[]> = {
@@ -28,11 +29,17 @@ export const ConfigFile = z
     syncIntervalSeconds: z.number().int().min(5).max(3600).optional(),
     /** Cached data of patients who left the user's units is purged after this delay (DOMAIN.md §5, docs/retention.md). */
     cacheRetentionHours: z.number().int().min(1).max(24 * 30).optional(),
+    /** Duration of a break the glass (issue 6; default 4 h; the central caps it at 24 h). */
+    btgHours: z.number().positive().max(24).optional(),
+    /** Prescribing (issue 8): an interne's order stays a draft until a senior validates it. Default: no (CSP R6153-3). */
+    internOrdersNeedSenior: z.boolean().optional(),
     chromiumPath: z.string().min(1).optional(),
     /** Hosts (and their subdomains) whose https links may open in the system browser. */
     externalLinkHosts: z
       .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'nom d’hôte attendu, ex. esante.gouv.fr'))
       .optional(),
+    /** MSSanté sending of letters (issue 9, docs/mssante-dmp.md); absent: the training relay, or no sending. */
+    mssante: MssanteConfigFile.optional(),
     /** e-CPS sign-in through Pro Santé Connect (DOMAIN.md §1.3); absent: not offered. */
     psc: z
       .object({
@@ -79,11 +86,16 @@ export interface ChevetConfig {
   inactivityMinutes: number
   syncIntervalSeconds: number
   cacheRetentionHours: number
+  /** Duration of a break the glass, in hours. */
+  btgHours: number
+  internOrdersNeedSenior: boolean
   chromiumPath: string | null
   /** null: the shell's default allow-list. */
   externalLinkHosts: string[] | null
   /** null: no e-CPS sign-in (no PSC client id configured). */
   psc: PscConfig | null
+  /** null: no MSSanté server configured (training: the relay of the training central). */
+  mssante: MssanteConfig | null
 }
 
 export class ConfigError extends Error {
@@ -230,8 +242,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ChevetConfig {
     inactivityMinutes: file.inactivityMinutes ?? 10,
     syncIntervalSeconds: file.syncIntervalSeconds ?? 30,
     cacheRetentionHours: file.cacheRetentionHours ?? 72,
+    btgHours: file.btgHours ?? 4,
+    internOrdersNeedSenior: file.internOrdersNeedSenior ?? false,
     chromiumPath: env.CHEVET_CHROMIUM || file.chromiumPath || null,
     externalLinkHosts: file.externalLinkHosts ?? null,
     psc: loadPscConfig(env, file.psc),
+    mssante: file.mssante ? resolveMssanteConfig(file.mssante, path.dirname(candidate), (message) => new ConfigError(message)) : null,
   }
 }

@@ -25,6 +25,12 @@ export const PatientSummary = z.object({
   room: z.string().nullable(),
   bed: z.string().nullable(),
   admittedAt: z.string().nullable(),
+  /** Issue 6: confidentiality flags; a flagged patient is masked in lists (`masked`), shown whole in the chart. */
+  sensitivity: z.array(z.enum(['restricted', 'vip', 'penitentiary'])).optional(),
+  /** Names and birth date blanked: "Patient confidentiel" + bed. */
+  masked: z.boolean().optional(),
+  /** Issue 6: `outside` = not in the user's care (minimal identity, break the glass offered); `btg` = under one. */
+  access: z.enum(['care', 'btg', 'outside']).optional(),
 })
 export type PatientSummary = z.infer<typeof PatientSummary>
 

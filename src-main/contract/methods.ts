@@ -13,6 +13,14 @@ import {
   WriteReceipt,
 } from './clinical'
 import { CreateNoteParams, NotesList, NotesListParams } from './notes'
+import { btgMethods } from './btg'
+import { reviewMethods } from './review'
+import { letterMethods } from './letters'
+import { letterQueueMethods } from './letter-queue'
+import { resultsMethods } from './results'
+import { carePlanMethods } from './care-plan'
+import { recordsMethods } from './records'
+import { prescribingMethods } from './prescribing'
 
 import { NoParams, method } from './method'
 
@@ -71,6 +79,14 @@ export const methods = {
     access: 'session',
   }),
   'sync.status': method({ params: NoParams, result: SyncStatus, access: 'session' }),
+  ...btgMethods,
+  ...resultsMethods,
+  ...carePlanMethods,
+  ...recordsMethods,
+  ...prescribingMethods,
+  ...reviewMethods,
+  ...letterMethods,
+  ...letterQueueMethods,
 } as const
 
 export type Methods = typeof methods

@@ -85,6 +85,8 @@ export interface SyncEngine {
   notes(params: NotesListParams): NotesList
   /** A local change to a cached health resource, sent as a versioned update. */
   updateResource(resource: Resource & { id: string }, kind: string): Promise<WriteReceipt>
+  /** A write a feature queued itself in the cache (cache/writes.ts): announced, then sent like the others. */
+  sendQueued(receipt: WriteReceipt, patientIds: string[]): Promise<WriteReceipt>
   tasks(): ConflictTask[]
   resolveTask(taskId: string, choice: cache.Resolution): Promise<void>
   purgeDeparted(delayHours?: number): string[]
@@ -324,6 +326,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const receipt = cache.updateLocal(db, resource, { kind, now: now() })
       const patientId = cache.readHealth(db, resource.resourceType, resource.id)?.patientId
       if (patientId) emit('data.changed', { patientIds: [patientId], census: false })
+      return trySend(receipt)
+    },
+    async sendQueued(receipt, patientIds) {
+      emit('data.changed', { patientIds, census: false })
       return trySend(receipt)
     },
     tasks: () => cache.openConflictTasks(db),

@@ -5,6 +5,7 @@ import { writePrivateFileSync } from '../fs/private-file'
 import type { Logger } from '../log'
 import { startFhirServer, type Authorize, type FhirServer } from './fhir-server'
 import { generateHospital, type HospitalOptions, type StaffMember, type TrainingHospital } from './hospital'
+import { seededAccessEvents } from './hospital/access-history'
 import {
   createVirtualCardProvider,
   generateTrainingPki,
@@ -25,7 +26,11 @@ import {
   type ExtraRoute,
   type GrantHandler,
   type PscTrust,
+  btgExchangeGrant,
 } from './token'
+import { createIdentityRoute } from './identity/route'
+import { startTrainingMailRelay, type TrainingMailRelay } from '../letters/transport/training-relay'
+import { createPrescribingReportRoute } from './prescribing-report/route'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 900
 export const TOKEN_PATH = '/auth/token'
@@ -45,6 +50,8 @@ export interface TrainingCentralOptions {
   psc?: PscTrust | null
   now?: () => Date
   log?: Logger
+  /** Port of the MSSanté relay (0, the default, picks a free one). */
+  mailRelayPort?: number
 }
 
 export interface TrainingCentralTimings {
@@ -71,6 +78,8 @@ export interface TrainingCentral {
   readonly hospital: TrainingHospital
   readonly fhir: FhirServer
   readonly timings: TrainingCentralTimings
+  /** The local MSSanté relay (STARTTLS, client certificate) that keeps the letters sent in training. */
+  readonly mailRelay: TrainingMailRelay
   close(): Promise<void>
 }
 
@@ -101,6 +110,8 @@ async function loadHospital(fhir: FhirServer, hospital: TrainingHospital): Promi
     }
   }
   if (slice.length > 0) await fhir.load(slice)
+  // Past accesses, some suspicious, for the DPO's access review.
+  await fhir.load(seededAccessEvents(hospital))
 }
 
 /**
@@ -134,11 +145,15 @@ export async function startTrainingCentral(options: TrainingCentralOptions = {})
     host: '127.0.0.1',
     authorize: (request) => authorize(request),
     extraRoutes: (req, res) => route(req, res),
+    // Break the glass: a BTG token (token/btg.ts) reaches the one patient it names until it expires.
+    allowPatient: (user, patientId) => user.purposeOfUse === 'BTG' && (user.grantedPatients ?? []).includes(patientId),
     ...(options.log ? { log: options.log } : {}),
   })
   const serverDone = performance.now()
 
+  let mailRelay: TrainingMailRelay | undefined
   try {
+    mailRelay = await startTrainingMailRelay({ pki, port: options.mailRelayPort ?? 0, dir, ...(options.log ? { log: options.log } : {}) })
     const baseUrl = fhir.url.replace(/\/fhir$/, '')
     const tokenUrl = baseUrl + TOKEN_PATH
     const tokens = await createAccessTokens({ issuer: baseUrl, audience: fhir.url, lifetimeSeconds: lifetime, now })
@@ -149,17 +164,23 @@ export async function startTrainingCentral(options: TrainingCentralOptions = {})
         directory: createPractitionerDirectory(fhir.repo),
         now,
       }),
-      // RFC 8693: the e-CPS, when a Pro Santé Connect issuer is trusted.
-      ...(options.psc
-        ? { [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant({ psc: options.psc, directory: createPractitionerDirectory(fhir.repo), now }) }
-        : {}),
+      // RFC 8693: break the glass (purpose_of_use=BTG), and the e-CPS when a Pro Santé Connect issuer is trusted.
+      [TOKEN_EXCHANGE_GRANT]: btgExchangeGrant({
+        tokens,
+        directory: createPractitionerDirectory(fhir.repo),
+        repo: fhir.repo,
+        ...(options.psc ? { otherwise: tokenExchangeGrant({ psc: options.psc, directory: createPractitionerDirectory(fhir.repo), now }) } : {}),
+      }),
     }
 
     await loadHospital(fhir, hospital)
     const loadDone = performance.now()
 
     authorize = tokens.authorize
-    route = createTokenEndpoint({ path: TOKEN_PATH, grants, tokens, ...(options.log ? { log: options.log } : {}) })
+    const tokenRoute = createTokenEndpoint({ path: TOKEN_PATH, grants, tokens, ...(options.log ? { log: options.log } : {}) })
+    const identityRoute = createIdentityRoute({ fhir, authorize: tokens.authorize, ...(options.log ? { log: options.log } : {}) })
+    const reportRoute = createPrescribingReportRoute({ fhir, authorize: tokens.authorize, ...(options.log ? { log: options.log } : {}) })
+    route = async (req, res) => (await tokenRoute(req, res)) || (await identityRoute(req, res)) || reportRoute(req, res)
     if (dir) {
       const central = { baseUrl, fhirUrl: fhir.url, tokenUrl }
       writePrivateFileSync(path.join(dir, CENTRAL_FILE), JSON.stringify(central, null, 2) + '\n', 'replace')
@@ -186,9 +207,14 @@ export async function startTrainingCentral(options: TrainingCentralOptions = {})
       hospital,
       fhir,
       timings,
-      close: () => fhir.close(),
+      mailRelay,
+      close: async () => {
+        await mailRelay?.close()
+        await fhir.close()
+      },
     }
   } catch (error) {
+    await mailRelay?.close()
     await fhir.close()
     throw error
   }

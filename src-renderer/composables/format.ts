@@ -25,7 +25,8 @@ export function useFormat() {
   }
   return {
     t,
-    name: (patient: Pick<PatientSummary, 'familyName' | 'givenName'>) => patientName(patient),
+    // A sensitive patient in a list (issue 6): masked by main, named only inside the chart.
+    name: (patient: Pick<PatientSummary, 'familyName' | 'givenName' | 'masked'>) => (patient.masked ? t('btg.confidential') : patientName(patient)),
     birthName: (patient: Pick<PatientSummary, 'birthName' | 'familyName' | 'sex'>) => birthNameText(patient, t),
     age: (birthDate: string | null, now: Date) => formatAge(ageAt(birthDate, now), t),
     date: (value: string | null) => formatDateOnly(value, locale.value),

@@ -24,8 +24,9 @@ export const useChartStore = defineStore('chart', () => {
     } catch (failure) {
       if (mine !== sequence) return
       error.value = failure instanceof RpcError ? failure.code : 'INTERNAL'
-      // Never leave another patient's chart under this patient's address.
-      if (chart.value?.patient.id !== id) chart.value = null
+      // Never leave another patient's chart under this patient's address, nor a chart no longer allowed (a break
+      // the glass that ended).
+      if (chart.value?.patient.id !== id || error.value === 'BREAK_GLASS_REQUIRED' || error.value === 'FORBIDDEN') chart.value = null
     } finally {
       if (mine === sequence) loading.value = false
     }

@@ -3,7 +3,7 @@ import type {
   AuditEvent,
   Bundle,
   CapabilityStatement,
-  DiagnosticReport,
+  Composition,
   Encounter,
   Observation,
   OperationOutcome,
@@ -24,7 +24,16 @@ import {
 const CARDIO: TrainingUser = { id: 'pr-martin', units: ['Location/unit-cardio'], role: 'medecin' }
 const PEDIA: TrainingUser = { id: 'pr-bernard', units: ['unit-pedia'], role: 'infirmier' }
 const DPO: TrainingUser = { id: 'pr-dpo', units: [], role: 'dpo' }
-const TOKENS: Record<string, TrainingUser> = { test: CARDIO, 'test-pedia': PEDIA, 'test-dpo': DPO }
+// Moving a patient is a change of the stay (administratif, modifier): the cadre de santé's right, not the doctor's.
+const CADRE_CARDIO: TrainingUser = { id: 'pr-cadre', units: ['unit-cardio'], role: 'cadre' }
+const CADRE_PEDIA: TrainingUser = { id: 'pr-cadre-pedia', units: ['unit-pedia'], role: 'cadre' }
+const TOKENS: Record<string, TrainingUser> = {
+  test: CARDIO,
+  'test-pedia': PEDIA,
+  'test-dpo': DPO,
+  'test-cadre': CADRE_CARDIO,
+  'test-cadre-pedia': CADRE_PEDIA,
+}
 
 async function bearerAuthorize(req: { headers: Record<string, unknown> }): Promise<AccessDecision> {
   const header = req.headers.authorization
@@ -324,14 +333,18 @@ describe('training central FHIR server', () => {
             request: { method: 'POST', url: 'Observation' },
           },
           {
+            // A note citing the new observation (a doctor writes notes; results come from the laboratory).
             resource: {
-              resourceType: 'DiagnosticReport',
+              resourceType: 'Composition',
               status: 'final',
-              code: { text: 'Bilan' },
+              type: { text: 'Observation médicale' },
               subject: { reference: 'Patient/p-helene' },
-              result: [{ reference: obsUrn }],
+              date: '2026-11-20T09:00:00+01:00',
+              author: [{ reference: 'Practitioner/pr-martin' }],
+              title: 'Bilan',
+              section: [{ entry: [{ reference: obsUrn }] }],
             },
-            request: { method: 'POST', url: 'DiagnosticReport' },
+            request: { method: 'POST', url: 'Composition' },
           },
         ],
       },
@@ -341,8 +354,8 @@ describe('training central FHIR server', () => {
     const [obsEntry, reportEntry] = reply.body.entry ?? []
     expect(obsEntry?.response?.status).toBe('201')
     expect(obsEntry?.response?.location).toBe(`Observation/${obsEntry?.resource?.id}/_history/1`)
-    const report = await call<DiagnosticReport>('GET', `/DiagnosticReport/${reportEntry?.resource?.id}`)
-    expect(report.body.result?.[0]?.reference).toBe(`Observation/${obsEntry?.resource?.id}`)
+    const report = await call<Composition>('GET', `/Composition/${reportEntry?.resource?.id}`)
+    expect(report.body.section?.[0]?.entry?.[0]?.reference).toBe(`Observation/${obsEntry?.resource?.id}`)
   })
 
   it('runs a batch entry by entry', async () => {
@@ -467,12 +480,13 @@ describe('training central FHIR server', () => {
   it('follows a transfer: access moves with the Encounter', async () => {
     const encounter = (await call<Encounter>('GET', '/Encounter/enc-lefevre')).body
     encounter.location = [{ location: { reference: 'Location/unit-pedia' }, status: 'active' }]
-    expect((await call('PUT', '/Encounter/enc-lefevre', { body: encounter })).status).toBe(200)
+    expect((await call('PUT', '/Encounter/enc-lefevre', { body: encounter })).status).toBe(403)
+    expect((await call('PUT', '/Encounter/enc-lefevre', { token: 'test-cadre', body: encounter })).status).toBe(200)
     expect((await call('GET', '/Patient/p-lefevre')).status).toBe(403)
     expect((await call('GET', '/Patient/p-lefevre', { token: 'test-pedia' })).status).toBe(200)
     const back = (await call<Encounter>('GET', '/Encounter/enc-lefevre', { token: 'test-pedia' })).body
     back.location = [{ location: { reference: 'Location/unit-cardio' }, status: 'active' }]
-    expect((await call('PUT', '/Encounter/enc-lefevre', { token: 'test-pedia', body: back })).status).toBe(200)
+    expect((await call('PUT', '/Encounter/enc-lefevre', { token: 'test-cadre-pedia', body: back })).status).toBe(200)
     expect((await call('GET', '/Patient/p-lefevre')).status).toBe(200)
   })
 

@@ -13,6 +13,7 @@ import type {
 } from '@medplum/fhirtypes'
 import { describe, expect, it } from 'vitest'
 import { Role } from '../../src-main/contract/session'
+import { REFERRAL_LOINC } from '../../src-main/training/hospital/documents'
 import {
   generateHospital,
   idNatFromRpps,
@@ -437,8 +438,16 @@ describe('synthetic hospital', () => {
     }
     expect(h.currentPatientIds.every((id) => (perPatient.get(`Patient/${id}`) ?? 0) >= 1)).toBe(true)
     expect(requests.some((r) => r.resourceType === 'MedicationRequest' && r.medicationCodeableConcept?.text === 'paracétamol 1 g comprimé')).toBe(true)
-    const letters = ofType<DocumentReference>(h, 'DocumentReference')
+    const documents = ofType<DocumentReference>(h, 'DocumentReference')
+    // Discharge letters of past stays; the referral letters of current stays are checked apart.
+    const letters = documents.filter((d) => d.type?.coding?.[0]?.code !== REFERRAL_LOINC)
     expect(letters.length).toBeGreaterThan(5)
+    const referrals = documents.filter((d) => d.type?.coding?.[0]?.code === REFERRAL_LOINC)
+    expect(referrals.length).toBeGreaterThan(h.currentPatientIds.length / 2)
+    for (const d of referrals) {
+      expect(h.currentPatientIds).toContain(d.subject?.reference?.replace('Patient/', ''))
+      expect(Buffer.from(d.content[0]?.attachment.data ?? '', 'base64').toString('utf8')).toContain('Courrier d’adressage')
+    }
     for (const d of letters) {
       expect(d.type?.coding?.[0]).toMatchObject({ system: 'http://loinc.org', code: '11490-0' })
       const text = Buffer.from(d.content[0]?.attachment.data ?? '', 'base64').toString('utf8')

@@ -1,9 +1,9 @@
 import { RpcFailure } from '../failure'
 import type { FeatureContext, FeatureHandlers } from '../feature'
+import { authorOf } from '../../records/handlers'
 
+// census.list and patients.search: rpc/handlers/care.ts (care relationship, sensitive patients, issue 6).
 type ClinicalMethods =
-  | 'census.list'
-  | 'patients.search'
   | 'chart.open'
   | 'vitals.record'
   | 'notes.list'
@@ -15,13 +15,6 @@ type ClinicalMethods =
 /** The chart's data path (issue 4, notes of issue 7): census, search, chart, vital signs, notes, conflicts. */
 export function clinicalHandlers(ctx: FeatureContext): FeatureHandlers<ClinicalMethods> {
   return {
-    'census.list': (params) => {
-      const { user, engine } = ctx.active()
-      const unitIds = user.units.map((unit) => unit.id)
-      if (params.unitId && !unitIds.includes(params.unitId)) throw new RpcFailure('FORBIDDEN', 'not one of your units')
-      return { units: user.units, entries: engine.census(params.unitId ? [params.unitId] : unitIds), dataAsOf: engine.dataAsOf() }
-    },
-    'patients.search': (params) => ({ results: ctx.active().engine.search(params.query, params.limit) }),
     'chart.open': (params) => {
       const chart = ctx.forPatient(params.patientId).engine.chart(params.patientId)
       if (!chart) throw new RpcFailure('NOT_FOUND', 'chart not in the cache')
@@ -29,10 +22,11 @@ export function clinicalHandlers(ctx: FeatureContext): FeatureHandlers<ClinicalM
     },
     'vitals.record': (params) => ctx.forPatient(params.patientId).engine.recordVitals(params),
     'notes.list': (params) => ctx.forPatient(params.patientId).engine.notes(params),
-    'notes.create': (params) => {
-      const { engine, user } = ctx.forPatient(params.patientId)
-      // TODO(interne): pass onBehalfOf (the supervising senior) once the session knows it.
-      return engine.recordNote(params, { displayName: user.displayName, role: user.role })
+    'notes.create': async (params) => {
+      const workspace = ctx.forPatient(params.patientId)
+      // An interne's note names the supervising senior (Provenance onBehalfOf): src-main/records/supervisor.ts.
+      const { displayName, role, onBehalfOf } = await authorOf(ctx, workspace)
+      return workspace.engine.recordNote(params, { displayName, role, ...(onBehalfOf ? { onBehalfOf } : {}) })
     },
     'tasks.list': () => ({ tasks: ctx.active().engine.tasks() }),
     'tasks.resolve': async (params) => {

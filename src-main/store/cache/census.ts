@@ -4,6 +4,7 @@ import { sql } from './statements'
 import { SUMMARY_SELECT, toSummary, type SummaryRow } from './summary'
 import { latestNews2 } from './news2'
 import { latestVitalSets } from './vitals'
+import { spo2ScaleOf } from '../../records/store'
 
 /** Sets looked through for the newest complete one (a partial recheck often follows a full round). */
 const NEWS2_LOOKBACK = 6
@@ -27,6 +28,6 @@ export function census(db: Database, unitIds: readonly string[]): CensusEntry[] 
   return rows.map((row) => {
     const sets = latestVitalSets(db, row.patient_id, NEWS2_LOOKBACK)
     const patient = toSummary(row)
-    return { patient, lastVitals: sets[0] ?? null, news2: latestNews2(sets, patient.birthDate) }
+    return { patient, lastVitals: sets[0] ?? null, news2: latestNews2(sets, patient.birthDate, spo2ScaleOf(db, row.patient_id)) }
   })
 }

@@ -6,6 +6,7 @@ import { patientSummary } from './summary'
 import { sql } from './statements'
 import { latestNews2 } from './news2'
 import { latestVitalSets } from './vitals'
+import { spo2ScaleOf } from '../../records/store'
 
 export interface ChartLimits {
   /** Newest vital-sign sets (default 50). */
@@ -95,8 +96,8 @@ export function chart(db: Database, patientId: string, limits: ChartLimits = {})
     | null
     | undefined
   const vitals = latestVitalSets(db, patientId, limits.vitalSets ?? 50, { bodyMeasures: true })
-  // Scale 1 for everyone until the per-patient choice of scale 2 is charted (a later item).
-  const spo2Scale = 1
+  // Scale 2 while a clinician has charted hypercapnic respiratory failure for this patient (records/fhir.ts).
+  const spo2Scale = spo2ScaleOf(db, patientId)
   return {
     patient,
     allergies: allergies(db, patientId),

@@ -1,5 +1,8 @@
 import type { Provenance, Resource } from '@medplum/fhirtypes'
 import type { IncomingHttpHeaders } from 'node:http'
+import { can, type Action, type Category } from '../../access/matrix'
+import type { Role } from '../../contract/session'
+import { categoriesOfType, categoryOf } from './categories'
 import { locationIdOf } from './care-units'
 import { patientIdOf, patientLinks } from './patient-links'
 import type { TrainingRepository } from './repository'
@@ -11,6 +14,13 @@ export interface TrainingUser {
   /** Unit Location ids (`Location/x` or `x`). */
   units: string[]
   role: string
+  /** Break the glass: the token's purpose of use; its AuditEvents carry it as purposeOfEvent. */
+  purposeOfUse?: 'BTG'
+  /**
+   * Patients the token names beyond the care relationship (a BTG token: one), each still subject to `allowPatient`.
+   * Given (even empty), searches keep the fast care-set path; absent, `allowPatient` is consulted for any patient.
+   */
+  grantedPatients?: readonly string[]
 }
 
 export type AccessDecision =
@@ -79,13 +89,42 @@ export class PatientAccess {
 
   canRead(resource: Resource): boolean {
     if (resource.resourceType === 'AuditEvent') return AUDIT_READER_ROLES.has(this.user.role)
+    if (!this.roleMay(resource, 'lire')) return false
+    // The journal's reader identifies the patient of an entry (matrix: identité, lire) without caring for them.
+    if (resource.resourceType === 'Patient' && AUDIT_READER_ROLES.has(this.user.role)) return true
     return this.canTouch(resource)
   }
 
   /** Writes: an AuditEvent may name any patient (a workstation exporting its log); the rest needs the patient. */
-  canWrite(resource: Resource): boolean {
+  canWrite(resource: Resource, action: 'creer' | 'modifier' = 'creer'): boolean {
     if (resource.resourceType === 'AuditEvent') return true
-    return this.canTouch(resource)
+    return this.roleMay(resource, action) && this.canTouch(resource)
+  }
+
+  /**
+   * The habilitation matrix for this resource: its category (a Provenance: every target's) allows the action. Reads
+   * by id and writes it refuses are 403; searches leave such resources out (a workstation's chart prefetch asks for
+   * every type, whatever the role).
+   */
+  roleMay(resource: Resource, action: Action): boolean {
+    // AuditEvents have their own rule (canRead / canWrite): every workstation exports its journal, whatever the role.
+    if (resource.resourceType === 'AuditEvent') return action === 'lire' ? AUDIT_READER_ROLES.has(this.user.role) : true
+    return this.categoriesOf(resource).every((category) => can(this.user.role as Role, category, action))
+  }
+
+  private categoriesOf(resource: Resource): Category[] {
+    if (resource.resourceType !== 'Provenance') {
+      const category = categoryOf(resource)
+      return category ? [category] : []
+    }
+    const categories = new Set<Category>()
+    for (const target of (resource as Provenance).target ?? []) {
+      const [type, id] = (target.reference ?? '').split('/')
+      const stored = type && id ? this.repo.current(type, id) : undefined
+      const category = stored ? categoryOf(stored) : type ? categoriesOfType(type)[0] : undefined
+      if (category) categories.add(category)
+    }
+    return [...categories]
   }
 
   private canTouch(resource: Resource): boolean {
@@ -98,9 +137,11 @@ export class PatientAccess {
   /** The search view: the care set bounds patient-compartment scans; the key lets results be cached per units. */
   scope(): SearchScope {
     const hook = this.allowPatientHook
+    // The journal's reader finds patients by identity across the hospital (canRead still filters every resource).
+    const unbounded = hook !== undefined || AUDIT_READER_ROLES.has(this.user.role)
     return {
-      key: hook ? undefined : `units:${[...this.units].sort().join(',')}`,
-      patients: hook ? undefined : this.careSet(),
+      key: hook ? undefined : `role:${this.user.role};units:${[...this.units].sort().join(',')}`,
+      patients: unbounded ? undefined : this.careSet(),
       visible: (resource) => this.canRead(resource),
     }
   }

@@ -111,6 +111,9 @@ export function buildAuditEvent(input: AuditInput): AuditEvent {
     recorded: input.recorded,
     outcome: outcomeOf(input.status),
     ...(input.status >= 400 ? { outcomeDesc: `HTTP ${input.status}` } : {}),
+    ...(input.user.purposeOfUse === 'BTG'
+      ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' }] }] }
+      : {}),
     agent: [
       {
         who: { reference: `Practitioner/${input.user.id}` },

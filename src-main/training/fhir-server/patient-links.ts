@@ -77,6 +77,12 @@ function loadExtractors(): Map<string, Extractor> {
     extractors.set(type, compile(type, params))
   }
   extractors.set('Patient', (resource) => (resource.id ? [resource.id] : []))
+  // Not in the R4 Patient compartment, but a letter's content is patient data: a Binary whose securityContext names
+  // a patient belongs to that patient, so only their carers read it (one with none stays refused: names no patient).
+  extractors.set('Binary', (resource) => {
+    const id = patientIdOf((resource as { securityContext?: { reference?: string } }).securityContext?.reference)
+    return id ? [id] : []
+  })
   return extractors
 }
 

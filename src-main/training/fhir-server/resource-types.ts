@@ -5,6 +5,8 @@
 export const SUPPORTED_RESOURCE_TYPES = [
   'AllergyIntolerance',
   'AuditEvent',
+  // Letter contents deposited with their DocumentReference (DMP deposit, issue 9); see patient-links.ts.
+  'Binary',
   'CarePlan',
   'CareTeam',
   'ClinicalImpression',

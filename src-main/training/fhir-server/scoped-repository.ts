@@ -101,10 +101,14 @@ export class ScopedRepository extends FhirRepository<undefined> {
   private ensureWritable(type: string, incoming: Resource | undefined, existing: Resource | undefined): void {
     if (REFERENCE_DATA_TYPES.has(type)) throw refuse(`${type} is reference data, maintained by the hospital`)
     if (type === 'AuditEvent' && existing) throw refuse('AuditEvents are append-only')
+    // Changing or deleting what exists is `modifier` in the matrix; a new resource is `creer`.
+    const action = existing ? 'modifier' : 'creer'
     for (const resource of [existing, incoming]) {
-      if (resource && !this.access.canWrite(resource)) throw refuse('No care relationship with this patient')
+      if (resource && !this.access.roleMay(resource, action)) throw refuse(`Role may not ${action === 'creer' ? 'create' : 'change'} ${type}`)
+      if (resource && !this.access.canWrite(resource, action)) throw refuse('No care relationship with this patient')
     }
   }
+
 
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     const incoming = { ...resource }

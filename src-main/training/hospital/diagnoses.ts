@@ -50,7 +50,7 @@ export const DIAGNOSES: readonly DiagnosisSpec[] = [
   { code: 'M16.9', label: 'Coxarthrose, sans précision', units: ['CHIR'], weight: 2, minAge: 55, meds: ['tramadol'], imaging: 'rx-bassin-coxarthrose', summary: 'pose programmée de prothèse totale de hanche' },
   // Pédiatrie
   { code: 'J21.9', label: 'Bronchiolite aiguë, sans précision', units: ['PEDIA'], weight: 6, maxAge: 1, meds: ['nacl-nasal', 'paracetamol-ped'], summary: 'bronchiolite aiguë' },
-  { code: 'A08.4', label: 'Infection intestinale virale, sans précision', units: ['PEDIA'], weight: 3, maxAge: 6, meds: ['paracetamol-ped'], labs: { na: 133, hco3: 18 }, summary: 'gastro-entérite aiguë avec déshydratation' },
+  { code: 'A08.4', label: 'Infection intestinale virale, sans précision', units: ['PEDIA'], weight: 3, maxAge: 6, meds: ['paracetamol-ped', 'bicarbonate-ped'], labs: { na: 133, hco3: 18 }, summary: 'gastro-entérite aiguë avec déshydratation' },
   { code: 'J45.9', label: 'Asthme, sans précision', units: ['PEDIA'], weight: 3, minAge: 3, maxAge: 17, meds: ['salbutamol-ped', 'prednisolone-ped'], imaging: 'rx-thorax', summary: 'crise d’asthme' },
   { code: 'R50.9', label: 'Fièvre, sans précision', units: ['PEDIA'], weight: 2, maxAge: 3, meds: ['paracetamol-ped'], labs: { crp: 32 }, summary: 'fièvre du nourrisson' },
   { code: 'N39.0', label: 'Infection des voies urinaires, siège non précisé', units: ['PEDIA'], weight: 2, maxAge: 17, meds: ['ceftriaxone-ped', 'paracetamol-ped'], labs: { crp: 85, leuco: 17 }, summary: 'pyélonéphrite aiguë' },

@@ -2,6 +2,8 @@ import type { Practitioner, Resource } from '@medplum/fhirtypes'
 import { COMORBIDITIES, comorbidityByCode, diagnosesFor, diagnosisByCode, type ComorbiditySpec, type DiagnosisSpec } from './diagnoses'
 import { ageAt, clamp, DAY, HOUR, pad, YEAR } from './fhir'
 import { heavySeries } from './heavy'
+import { referralLetter } from './documents'
+import { carePlans, type CarePlanPatient } from './care-plans'
 import { allergies } from './allergies'
 import { conditionResource, buildStay, emptyBuckets, IdAllocator, type ClinicalBuckets, type StayPatient } from './stays'
 import {
@@ -241,6 +243,23 @@ function generatePatient(
     )
     encounterIds.push(result.encounterId)
     if (result.lastVitals) lastVitals = result.lastVitals
+    if (plan.end === undefined && gp) {
+      out.documents.push(
+        referralLetter({
+          id: ids.next('doc'),
+          patientId,
+          patientName: patient.displayName,
+          sex: identity.sex,
+          birthDate: identity.birthDate,
+          encounterId: result.encounterId,
+          unitName: ctx.unitNames.get(plan.unit) ?? plan.unit,
+          admittedAt: plan.start,
+          reason: plan.diagnosis.summary,
+          gp: { id: gp.practitionerId, name: `${gp.givenName} ${gp.familyName}`, mssante: gp.mssante },
+          comorbidities: opts.comorbidities.map((c) => c.label),
+        }),
+      )
+    }
   }
   // Confidentiality travels with every resource of the patient, so that a search on Observation is filtered too.
   const security = patientMeta(opts.flags)?.security
@@ -303,6 +322,7 @@ export function generateHospital(options: HospitalOptions = {}): TrainingHospita
 
   const currentPatientIds: string[] = []
   const currentStays: CurrentStay[] = []
+  const carePlanPatients: CarePlanPatient[] = []
   const staffPatients: TrainingHospital['staffPatients'] = []
   const sensitive: TrainingHospital['sensitivePatients'] = { restricted: [], vip: [], penitentiary: [] }
   const highNews2PatientIds: string[] = []
@@ -348,6 +368,16 @@ export function generateHospital(options: HospitalOptions = {}): TrainingHospita
       unitId: slot.bed.unit.id,
       roomId: slot.bed.roomId,
       bedId: slot.bed.bedId,
+    })
+    carePlanPatients.push({
+      patientId: result.patientId,
+      encounterId: result.encounterIds[result.encounterIds.length - 1] ?? '',
+      unit,
+      admittedMs: start,
+      ageYears: age,
+      diabetic: diagnosis.code.startsWith('E10') || comorbidities.some((c) => c.code.startsWith('E1')),
+      deteriorating,
+      ...(patientMeta(flags)?.security ? { security: patientMeta(flags)?.security } : {}),
     })
     noteFlags(result.patientId, flags)
     if (fixed?.staffKey) staffPatients.push({ staffKey: fixed.staffKey, patientId: result.patientId })
@@ -401,6 +431,16 @@ export function generateHospital(options: HospitalOptions = {}): TrainingHospita
     ...c.reports,
     ...c.medications,
     ...c.documents,
+    ...carePlans({
+      seed,
+      now,
+      patients: carePlanPatients,
+      doctorOf: (unit) => staff.doctorsByUnit[unit][0] ?? '',
+      nurseOf: (unit) => {
+        const id = staff.nursesByUnit[unit][0] ?? ''
+        return { id, name: ctx.names.get(id) ?? '' }
+      },
+    }),
   ]
   return {
     seed,

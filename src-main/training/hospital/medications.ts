@@ -1,4 +1,5 @@
 import type { Dosage, MedicationRequest, TimingRepeat } from '@medplum/fhirtypes'
+import { formExtension, type FormInfo } from '../../prescribing/fhir'
 import { concept, dateTime, ref, round, ucum } from './fhir'
 import { ATC_SYSTEM, EDQM_SYSTEM } from './systems'
 
@@ -6,7 +7,7 @@ export type MedKey =
   | 'paracetamol' | 'paracetamol-ped' | 'furosemide' | 'bisoprolol' | 'ramipril' | 'apixaban' | 'aspirine'
   | 'ticagrelor' | 'atorvastatine' | 'enoxaparine' | 'amoxiclav' | 'amoxicilline' | 'amoxicilline-ped'
   | 'ceftriaxone' | 'ceftriaxone-ped' | 'salbutamol' | 'salbutamol-ped' | 'prednisolone' | 'prednisolone-ped'
-  | 'tramadol' | 'amlodipine' | 'metformine' | 'levothyroxine' | 'insuline-ped' | 'nacl-nasal'
+  | 'tramadol' | 'amlodipine' | 'metformine' | 'levothyroxine' | 'insuline-ped' | 'nacl-nasal' | 'bicarbonate-ped'
 
 type Route = 'oral' | 'iv' | 'sc' | 'inh' | 'nasal'
 
@@ -61,7 +62,41 @@ export const MEDICATIONS: Record<MedKey, MedSpec> = {
   metformine: { text: 'metformine 1 000 mg comprimé pelliculé', dc: 'metformine', atc: 'A10BA02', route: 'oral', dose: 1000, unit: 'mg', ucum: 'mg', frequency: 2, when: ['CM', 'CV'], instruction: '1 comprimé au petit déjeuner et au dîner. Suspendre avant une injection de produit de contraste iodé.' },
   levothyroxine: { text: 'lévothyroxine sodique 75 µg comprimé', dc: 'lévothyroxine sodique', atc: 'H03AA01', route: 'oral', dose: 75, unit: 'µg', ucum: 'ug', frequency: 1, when: ['ACM'], instruction: '1 comprimé le matin à jeun.' },
   'insuline-ped': { text: 'insuline glargine 100 unités/mL solution injectable en stylo prérempli', dc: 'insuline glargine', atc: 'A10AE04', route: 'sc', dose: 0.3, unit: 'UI', ucum: '[iU]', perKg: true, frequency: 1, when: ['EVE'], instruction: '0,3 UI/kg le soir, à adapter selon les glycémies capillaires (protocole du service).' },
+  // A hospital preparation: no BDPM form, so the paediatric galenic-form report counts it as unclassified.
+  'bicarbonate-ped': { text: 'bicarbonate de sodium 1 mmol/mL préparation hospitalière buvable', dc: 'bicarbonate de sodium', route: 'oral', dose: 1, unit: 'mmol', ucum: 'mmol', perKg: true, frequency: 3, instruction: '1 mmol/kg 3 fois par jour, à diluer dans le biberon.' },
   'nacl-nasal': { text: 'chlorure de sodium 0,9 % solution pour lavage nasal en unidose', dc: 'chlorure de sodium', route: 'nasal', dose: 5, unit: 'mL', ucum: 'mL', frequency: 6, instruction: 'Lavage de nez avant chaque biberon.' },
+}
+
+/**
+ * Pharmaceutical form and routes (BDPM names) of each order, as Chevet's orders carry them (prescribing/fhir.ts);
+ * the hospital preparation has none on purpose.
+ */
+const FORMS: Partial<Record<MedKey, FormInfo>> = {
+  paracetamol: { form: 'comprimé', routes: ['orale'] },
+  'paracetamol-ped': { form: 'suspension buvable', routes: ['orale'] },
+  furosemide: { form: 'comprimé', routes: ['orale'] },
+  bisoprolol: { form: 'comprimé', routes: ['orale'] },
+  ramipril: { form: 'gélule', routes: ['orale'] },
+  apixaban: { form: 'comprimé pelliculé', routes: ['orale'] },
+  aspirine: { form: 'poudre pour solution buvable en sachet', routes: ['orale'] },
+  ticagrelor: { form: 'comprimé pelliculé', routes: ['orale'] },
+  atorvastatine: { form: 'comprimé pelliculé', routes: ['orale'] },
+  enoxaparine: { form: 'solution injectable en seringue préremplie', routes: ['sous-cutanée'] },
+  amoxiclav: { form: 'poudre pour solution injectable', routes: ['intraveineuse'] },
+  amoxicilline: { form: 'comprimé dispersible', routes: ['orale'] },
+  'amoxicilline-ped': { form: 'poudre pour suspension buvable', routes: ['orale'] },
+  ceftriaxone: { form: 'poudre pour solution injectable', routes: ['intraveineuse'] },
+  'ceftriaxone-ped': { form: 'poudre pour solution injectable', routes: ['intraveineuse'] },
+  salbutamol: { form: 'solution pour inhalation par nébuliseur', routes: ['inhalée'] },
+  'salbutamol-ped': { form: 'suspension pour inhalation en flacon pressurisé', routes: ['inhalée'] },
+  prednisolone: { form: 'comprimé orodispersible', routes: ['orale'] },
+  'prednisolone-ped': { form: 'comprimé orodispersible', routes: ['orale'] },
+  tramadol: { form: 'gélule', routes: ['orale'] },
+  amlodipine: { form: 'gélule', routes: ['orale'] },
+  metformine: { form: 'comprimé pelliculé', routes: ['orale'] },
+  levothyroxine: { form: 'comprimé', routes: ['orale'] },
+  'insuline-ped': { form: 'solution injectable en stylo prérempli', routes: ['sous-cutanée'] },
+  'nacl-nasal': { form: 'solution pour lavage nasal', routes: ['nasale'] },
 }
 
 export interface MedicationContext {
@@ -83,9 +118,11 @@ export function medicationRequest(id: string, key: MedKey, authoredOn: number, c
     route: concept(EDQM_SYSTEM, routeCode, routeDisplay),
     doseAndRate: [{ doseQuantity: ucum(dose, spec.unit, spec.ucum) }],
   }
+  const form = FORMS[key]
   return {
     resourceType: 'MedicationRequest',
     id,
+    ...(form ? { extension: [formExtension(form)] } : {}),
     status: 'active',
     intent: 'order',
     medicationCodeableConcept: spec.atc

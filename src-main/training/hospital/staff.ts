@@ -4,6 +4,7 @@ import { asciiLower, coding, concept, ref } from './fhir'
 import { idNatFromRpps, rppsWithKey } from './identifiers'
 import { deriveSeed, Rng } from './random'
 import { ORGANIZATION_ID, unitId } from './structure'
+import { SUPERVISOR_EXTENSION } from '../../records/supervisor'
 import {
   CHEVET_ROLE_SYSTEM,
   FR_CORE_IDENTIFIER_TYPE,
@@ -163,6 +164,12 @@ export function buildStaff(seed: number): StaffBuild {
       units: spec.units.map(unitId),
       pin: spec.pin,
     })
+  }
+  // The interne of cardiologie works under the senior of cardiologie: the link his writes' Provenance names
+  // (onBehalfOf, src-main/records/supervisor.ts).
+  const internRole = roles.find((r) => r.id === 'prr-interne')
+  if (internRole) {
+    internRole.extension = [{ url: SUPERVISOR_EXTENSION, valueReference: ref('Practitioner', 'pra-medecin') }]
   }
   for (const spec of UNIT_STAFF) {
     practitioners.push(practitioner(spec.id, spec, nextRpps(), spec.role === 'medecin'))

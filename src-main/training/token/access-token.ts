@@ -14,7 +14,23 @@ const accessClaims = z.object({
   idNat: z.string().min(1),
   role: Role,
   units: z.array(z.string()),
+  /** Break the glass (btg.ts): the one patient this token reaches beyond the care relationship. */
+  purpose_of_use: z.literal('BTG').optional(),
+  btg_patient: z.string().min(1).max(64).optional(),
 })
+
+/** What a break-the-glass token adds to an ordinary one: its patient, and a lifetime of its own. */
+export interface BtgClaims {
+  patient: string
+  lifetimeSeconds: number
+}
+
+/** Who an access token of this central names, once verified (the break-the-glass exchange starts from it). */
+export interface VerifiedAccessToken {
+  sub: string
+  idNat: string
+  btg: boolean
+}
 
 export interface AccessTokenOptions {
   /** The central's base URL: `iss` of every token. */
@@ -31,7 +47,9 @@ export interface IssuedToken {
 }
 
 export interface AccessTokens {
-  issue(practitioner: AuthenticatedPractitioner): Promise<IssuedToken>
+  issue(practitioner: AuthenticatedPractitioner, btg?: BtgClaims): Promise<IssuedToken>
+  /** An access token of this central still valid now; null otherwise. */
+  verify(token: string): Promise<VerifiedAccessToken | null>
   /** The FHIR server's `authorize`: a valid Bearer token of this central, or 401 with the reason. */
   authorize: Authorize
 }
@@ -50,12 +68,14 @@ export async function createAccessTokens(options: AccessTokenOptions): Promise<A
   const seconds = () => Math.floor(options.now().getTime() / 1000)
 
   return {
-    async issue(practitioner) {
+    async issue(practitioner, btg) {
       const iat = seconds()
+      const lifetime = btg?.lifetimeSeconds ?? options.lifetimeSeconds
       const token = await new SignJWT({
         idNat: practitioner.idNat,
         role: practitioner.role,
         units: practitioner.units.map((unit) => unit.id),
+        ...(btg ? { purpose_of_use: 'BTG', btg_patient: btg.patient } : {}),
       })
         .setProtectedHeader({ alg: ALGORITHM, typ: 'at+jwt' })
         .setIssuer(options.issuer)
@@ -63,9 +83,15 @@ export async function createAccessTokens(options: AccessTokenOptions): Promise<A
         .setSubject(practitioner.id)
         .setJti(randomUUID())
         .setIssuedAt(iat)
-        .setExpirationTime(iat + options.lifetimeSeconds)
+        .setExpirationTime(iat + lifetime)
         .sign(privateKey)
-      return { token, expiresIn: options.lifetimeSeconds }
+      return { token, expiresIn: lifetime }
+    },
+
+    async verify(token) {
+      const decision = await verifyBearer(token)
+      if (!decision) return null
+      return { sub: decision.sub, idNat: decision.idNat, btg: decision.purpose_of_use === 'BTG' }
     },
 
     async authorize(request) {
@@ -75,22 +101,48 @@ export async function createAccessTokens(options: AccessTokenOptions): Promise<A
       if (!match?.[1]) return refuse('Authorization is not a Bearer token')
       let payload: JWTPayload
       try {
-        ;({ payload } = await jwtVerify(match[1], publicKey, {
-          algorithms: [ALGORITHM],
-          issuer: options.issuer,
-          audience: options.audience,
-          typ: 'at+jwt',
-          clockTolerance: ACCESS_TOKEN_SKEW_SECONDS,
-          currentDate: options.now(),
-          requiredClaims: ['exp', 'iat', 'sub'],
-        }))
+        payload = await verifyJwt(match[1])
       } catch (error) {
         if (error instanceof errors.JWTExpired) return refuse('Access token expired')
         return refuse('Invalid access token')
       }
       const claims = accessClaims.safeParse(payload)
       if (!claims.success) return refuse('Invalid access token')
-      return { ok: true, user: { id: claims.data.sub, units: claims.data.units, role: claims.data.role } }
+      const btg = claims.data.purpose_of_use === 'BTG' && claims.data.btg_patient !== undefined
+      return {
+        ok: true,
+        user: {
+          id: claims.data.sub,
+          units: claims.data.units,
+          role: claims.data.role,
+          // An ordinary token names no patient beyond the care relationship; a BTG token names one.
+          grantedPatients: btg ? [claims.data.btg_patient as string] : [],
+          ...(btg ? { purposeOfUse: 'BTG' as const } : {}),
+        },
+      }
     },
+  }
+
+  async function verifyJwt(token: string): Promise<JWTPayload> {
+    return (
+      await jwtVerify(token, publicKey, {
+        algorithms: [ALGORITHM],
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: 'at+jwt',
+        clockTolerance: ACCESS_TOKEN_SKEW_SECONDS,
+        currentDate: options.now(),
+        requiredClaims: ['exp', 'iat', 'sub'],
+      })
+    ).payload
+  }
+
+  async function verifyBearer(token: string): Promise<z.infer<typeof accessClaims> | null> {
+    try {
+      const claims = accessClaims.safeParse(await verifyJwt(token))
+      return claims.success ? claims.data : null
+    } catch {
+      return null
+    }
   }
 }

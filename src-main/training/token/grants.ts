@@ -1,5 +1,6 @@
 import type { X509 } from '../../auth/x509'
 import { AssertionError, createJtiReplayCache, verifyCardAssertion, type AssertionErrorCode } from '../../auth/assertion'
+import type { BtgClaims } from './access-token'
 import type { AuthenticatedPractitioner, PractitionerDirectory } from './directory'
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -24,7 +25,7 @@ export class GrantError extends Error {
  * GrantError. The endpoint issues the token. A new grant (RFC 8693 token exchange for the e-CPS) is one more
  * handler in the endpoint's `grants` map.
  */
-export type GrantHandler = (form: URLSearchParams) => Promise<AuthenticatedPractitioner>
+export type GrantHandler = (form: URLSearchParams) => Promise<AuthenticatedPractitioner & { btg?: BtgClaims }>
 
 const ASSERTION_DESCRIPTION: Record<AssertionErrorCode, string> = {
   ASSERTION_INVALID: 'The assertion is not a well-formed card assertion',
