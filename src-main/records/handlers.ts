@@ -3,9 +3,7 @@ import type { WriteReceipt } from '../contract'
 import { RpcFailure } from '../rpc/failure'
 import type { FeatureContext, FeatureHandlers } from '../rpc/feature'
 import type { Database } from '../store'
-import { outboxEntry } from '../store/cache/outbox'
 import { CacheWriteError } from '../store/cache/writes'
-import type { SyncEngine } from '../sync/engine'
 import type { UserWorkspace } from '../workspace'
 import { cim10 } from './cim10'
 import { listDocuments } from './documents'
@@ -25,22 +23,6 @@ type RecordsMethods =
   | 'records.spo2Scale.set'
   | 'records.documents.list'
 
-/** How long a write waits for the central before its receipt says `queued` (it is durable either way). */
-const SEND_WAIT_MS = 5_000
-
-async function sendSoon(engine: SyncEngine, db: Database, receipt: WriteReceipt): Promise<WriteReceipt> {
-  if (engine.connectivity !== 'online') return receipt
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, SEND_WAIT_MS)
-  })
-  try {
-    await Promise.race([engine.flushOutbox().then(() => undefined, () => undefined), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-  return outboxEntry(db, { idempotencyKey: receipt.writeId })?.state === 'sent' ? { ...receipt, state: 'sent' } : receipt
-}
 
 function asRpc<T>(write: () => T): T {
   try {
@@ -71,8 +53,7 @@ export function recordsHandlers(ctx: FeatureContext): FeatureHandlers<RecordsMet
     const workspace = ctx.forPatient(patientId)
     const author = await authorOf(ctx, workspace)
     const receipt = asRpc(() => make(author))
-    ctx.events.emit('data.changed', { patientIds: [patientId], census: true })
-    return sendSoon(workspace.engine, db(), receipt)
+    return workspace.engine.sendQueued(receipt, [patientId], { census: true })
   }
 
   return {
@@ -101,10 +82,7 @@ export function recordsHandlers(ctx: FeatureContext): FeatureHandlers<RecordsMet
       const workspace = ctx.forPatient(params.patientId)
       const author = await authorOf(ctx, workspace)
       const receipt = asRpc(() => setSpo2Scale(db(), params, author))
-      if (receipt) {
-        ctx.events.emit('data.changed', { patientIds: [params.patientId], census: true })
-        await sendSoon(workspace.engine, db(), receipt)
-      }
+      if (receipt) await workspace.engine.sendQueued(receipt, [params.patientId], { census: true })
       return { spo2Scale: params.scale, writeId: receipt?.writeId ?? null }
     },
     'records.documents.list': (params) => {

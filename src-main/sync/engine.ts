@@ -85,8 +85,11 @@ export interface SyncEngine {
   notes(params: NotesListParams): NotesList
   /** A local change to a cached health resource, sent as a versioned update. */
   updateResource(resource: Resource & { id: string }, kind: string): Promise<WriteReceipt>
-  /** A write a feature queued itself in the cache (cache/writes.ts): announced, then sent like the others. */
-  sendQueued(receipt: WriteReceipt, patientIds: string[]): Promise<WriteReceipt>
+  /**
+   * A write a feature queued itself in the cache (cache/writes.ts): announced (`census`: it changes what the census
+   * shows), then sent at once when online, within `sendWaitMs`; the receipt says whether the central has it.
+   */
+  sendQueued(receipt: WriteReceipt, patientIds: string[], options?: { census?: boolean }): Promise<WriteReceipt>
   tasks(): ConflictTask[]
   resolveTask(taskId: string, choice: cache.Resolution): Promise<void>
   purgeDeparted(delayHours?: number): string[]
@@ -328,8 +331,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       if (patientId) emit('data.changed', { patientIds: [patientId], census: false })
       return trySend(receipt)
     },
-    async sendQueued(receipt, patientIds) {
-      emit('data.changed', { patientIds, census: false })
+    async sendQueued(receipt, patientIds, options = {}) {
+      emit('data.changed', { patientIds, census: options.census ?? false })
       return trySend(receipt)
     },
     tasks: () => cache.openConflictTasks(db),

@@ -1,28 +1,9 @@
 import { checkCareTask, listCareTasks } from '../../store/cache/care-plan'
 import { listResults, resultTrend } from '../../store/cache/results'
-import { CacheWriteError, outboxEntry } from '../../store/cache'
+import { CacheWriteError } from '../../store/cache'
 import { RpcFailure } from '../failure'
 import type { WriteReceipt } from '../../contract'
-import type { SyncEngine } from '../../sync/engine'
 import type { FeatureContext, FeatureHandlers } from '../feature'
-
-/** How long a check-off waits for the central before answering `queued` (it is durable either way). */
-const SEND_WAIT_MS = 5_000
-
-/** Sends the outbox now when online, within SEND_WAIT_MS; the receipt says whether the central has it. */
-async function sendSoon(engine: SyncEngine, db: Parameters<typeof outboxEntry>[0], receipt: WriteReceipt): Promise<WriteReceipt> {
-  if (engine.connectivity !== 'online') return receipt
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, SEND_WAIT_MS)
-  })
-  try {
-    await Promise.race([engine.flushOutbox().then(() => undefined, () => undefined), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-  return outboxEntry(db, { idempotencyKey: receipt.writeId })?.state === 'sent' ? { ...receipt, state: 'sent' } : receipt
-}
 
 /** Results (laboratory panels, trends, imaging reports) and the plan de soins of one patient, from the cache. */
 export function resultsHandlers(ctx: FeatureContext): FeatureHandlers<'results.list' | 'results.trend' | 'carePlan.list' | 'carePlan.check'> {
@@ -49,8 +30,7 @@ export function resultsHandlers(ctx: FeatureContext): FeatureHandlers<'results.l
         if (error instanceof CacheWriteError) throw new RpcFailure(error.code, error.message)
         throw error
       }
-      ctx.events.emit('data.changed', { patientIds: [params.patientId], census: true })
-      return sendSoon(engine, db, receipt)
+      return engine.sendQueued(receipt, [params.patientId], { census: true })
     },
   }
 }
