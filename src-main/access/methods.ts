@@ -44,8 +44,9 @@ export const METHOD_REQUIREMENTS: Classification = {
     masks: {
       'sante.observations': (value) => ({
         ...value,
-        entries: value.entries.map((entry) => ({ ...entry, lastVitals: null, news2: undefined })),
+        entries: value.entries.map((entry) => ({ ...entry, lastVitals: null, news2: undefined, allergies: undefined })),
       }),
+      'sante.prescriptions': (value) => ({ ...value, entries: value.entries.map((entry) => ({ ...entry, tasksDue: undefined })) }),
     },
   },
   'patients.search': {

@@ -54,6 +54,10 @@ export const CensusEntry = z.object({
   lastVitals: VitalSigns.nullable(),
   /** NEWS2 of the newest complete set; null when none, or for a patient under 16 (NEWS2 is for adults). */
   news2: News2Summary.nullable().optional(),
+  /** Active allergies and intolerances (not refuted nor entered in error); absent when the role may not read them. */
+  allergies: z.number().int().min(0).optional(),
+  /** Plan de soins tasks whose current slot is due or overdue now; absent when the role may not read the plan. */
+  tasksDue: z.object({ due: z.number().int().min(0), overdue: z.number().int().min(0) }).optional(),
 })
 export type CensusEntry = z.infer<typeof CensusEntry>
 

@@ -14,6 +14,7 @@ import {
 import type { Database } from '../store'
 import { conceptLabel, firstCode, LOCAL_ID_PREFIX, WRITE_IDENTIFIER_SYSTEM } from '../store/cache/fhir'
 import { enqueue } from '../store/cache/outbox'
+import { writeProvenance } from '../store/cache/provenance'
 import { readHealth } from '../store/cache/resources'
 import { sql } from '../store/cache/statements'
 import { CacheWriteError, putLocalCreate, queueCreates, updateLocal } from '../store/cache/writes'
@@ -140,15 +141,18 @@ function updateWithProvenance<T extends Condition | AllergyIntolerance>(
   const now = (options.now ?? new Date()).toISOString()
   return db.transaction(() => {
     const receipt = updateLocal(db, resource, { kind, now: options.now ?? new Date(now), ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) })
+    // Its outbox key is its write tag: the replay sends it as a conditional create, so a retry after a lost answer
+    // makes no second Provenance.
+    const provenanceKey = `${receipt.writeId}-prov-${randomUUID()}`
     enqueue(
       db,
       {
-        idempotencyKey: `${receipt.writeId}-prov-${randomUUID()}`,
+        idempotencyKey: provenanceKey,
         kind: `${kind}.provenance`,
         method: 'POST',
         resourceType: 'Provenance',
         patientId,
-        body: provenanceOf(`${resource.resourceType}/${resource.id}`, now, author, 'UPDATE'),
+        body: writeProvenance({ targets: [`${resource.resourceType}/${resource.id}`], recorded: now, author, activity: 'UPDATE', writeId: provenanceKey }),
       },
       now,
     )

@@ -79,7 +79,8 @@ export interface SyncEngine {
   census(unitIds?: readonly string[]): CensusEntry[]
   chart(patientId: string): Chart | null
   search(query: string, limit?: number): PatientSummary[]
-  recordVitals(params: RecordVitalsParams): Promise<WriteReceipt>
+  /** A vital-sign set; its Provenance names the user (name, role and, for an interne, the senior as onBehalfOf). */
+  recordVitals(params: RecordVitalsParams, author?: Omit<cache.ProvenanceAuthor, 'practitionerId'>): Promise<WriteReceipt>
   /** A note signed by the user (name and role as the session knows them); sent with its Provenance. */
   recordNote(params: CreateNoteParams, author: Omit<cache.NoteAuthor, 'practitionerId'>): Promise<WriteReceipt>
   notes(params: NotesListParams): NotesList
@@ -152,8 +153,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     timeoutMs: options.pingTimeoutMs,
     onChange(state) {
       emit('connectivity.changed', { state, dataAsOf: dataAsOf() })
-      // Back online: what was written offline goes first, then the cache catches up.
-      if (state === 'online' && running) void syncNow()
+      // Back online: what was written offline goes first, then the cache catches up. The outbox is flushed here
+      // and not only by the round: a round under way (a long chart prefetch, during which a slow answer to a ping
+      // flipped the state) has passed its replay already, and syncNow() joins it — a write made meanwhile would
+      // wait for the next round, a minute or more later (seen in the e2e host under load).
+      if (state === 'online' && running) {
+        void flushOutbox().catch(() => undefined)
+        void syncNow()
+      }
     },
   })
 
@@ -311,11 +318,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }
     },
     dataAsOf,
-    census: (unitIds) => cache.census(db, unitIds ?? units),
+    census: (unitIds) => cache.census(db, unitIds ?? units, { now: now() }),
     chart: (patientId) => cache.chart(db, patientId),
     search: (query, limit) => cache.searchPatients(db, query, { limit, allowedUnitIds: units }),
-    async recordVitals(params) {
-      const receipt = cache.recordVitals(db, params, { practitionerId: user.practitionerId }, { now: now() })
+    async recordVitals(params, author = {}) {
+      const receipt = cache.recordVitals(db, params, { ...author, practitionerId: user.practitionerId }, { now: now() })
       emit('data.changed', { patientIds: [params.patientId], census: true })
       return trySend(receipt)
     },

@@ -10,6 +10,8 @@ import {
   markSent,
   nextPending,
   recordAttempt,
+  provenanceCondition,
+  provenanceWriteId,
   WRITE_IDENTIFIER_SYSTEM,
   type OutboxEntry,
 } from '../store/cache'
@@ -50,6 +52,14 @@ function writeIdentifier(resource: Resource): string | null {
   return identifiers?.find((i) => i.system === WRITE_IDENTIFIER_SYSTEM && i.value)?.value ?? null
 }
 
+/** The conditional create that makes a replayed POST idempotent: its write identifier, or a Provenance's write tag. */
+function createCondition(resource: Resource): string | undefined {
+  const writeId = writeIdentifier(resource)
+  if (writeId) return `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}`
+  const provenanceId = provenanceWriteId(resource)
+  return provenanceId ? provenanceCondition(provenanceId) : undefined
+}
+
 /** The central's copy of each created entry: the returned resource, else ours with the id and version it assigned. */
 function createdResources(request: Bundle, response: Bundle): Resource[] {
   const sent = request.entry ?? []
@@ -88,8 +98,8 @@ async function send(db: Database, central: CentralClient, entry: OutboxEntry, no
   }
   const resource = entry.body as Resource
   if (entry.method === 'POST') {
-    const writeId = writeIdentifier(resource)
-    const result = await central.create(resource, writeId ? { ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` } : {})
+    const ifNoneExist = createCondition(resource)
+    const result = await central.create(resource, ifNoneExist ? { ifNoneExist } : {})
     db.transaction(() => {
       applyCreated(db, result.resource, now)
       markSent(db, entry.seq, now)

@@ -126,9 +126,9 @@ test.describe('census, search, chart and vital signs', () => {
     await expect(banner).toContainText('Âge')
     // The INS only for a qualified identity, the status in words otherwise.
     await expect(banner).toContainText(/INS|Identité (provisoire|récupérée|validée)/)
-    await expect(page.getByRole('heading', { level: 2, name: /^Allergie/ })).toBeVisible()
+    await expect(page.getByRole('heading', { level: 2, name: 'Allergies et intolérances' })).toBeVisible()
     await expect(page.getByRole('heading', { level: 2, name: 'Derniers résultats de biologie' })).toBeVisible()
-    await expect(page.getByRole('heading', { level: 2, name: 'Diagnostics et antécédents' })).toBeVisible()
+    await expect(page.getByRole('heading', { level: 2, name: 'Problèmes et antécédents' })).toBeVisible()
 
     await page.getByRole('link', { name: 'Saisir des constantes' }).click()
     const systolic = page.getByLabel('TA systolique')

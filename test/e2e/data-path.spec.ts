@@ -74,7 +74,7 @@ test.describe('data path: training central, census, chart, degraded mode, outbox
     await page.keyboard.press('Enter')
     await expect(page).toHaveURL(/#\/patients\/[^/]+$/)
     await expect(page.getByRole('heading', { level: 1 })).toContainText(firstName)
-    await expect(page.getByRole('heading', { level: 2, name: /^Allergie/ })).toBeVisible()
+    await expect(page.getByRole('heading', { level: 2, name: 'Allergies et intolérances' })).toBeVisible()
     await expect(page.getByRole('heading', { level: 2, name: 'Constantes', exact: true })).toBeVisible()
     expect(await seriousViolations(page)).toEqual([])
     await page.screenshot({ path: testInfo.outputPath('chart.png') })

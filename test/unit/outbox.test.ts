@@ -47,8 +47,17 @@ describe('recordVitals', () => {
     const [entry, ...rest] = listOutbox(db())
     expect(rest).toHaveLength(0)
     expect(entry).toMatchObject({ idempotencyKey: receipt.writeId, kind: 'vitals.record', method: 'TRANSACTION', patientId: 'p1', state: 'pending' })
-    const bundle = entry!.body as { type: string; entry: { resource: Observation; request: { method: string; url: string; ifNoneExist: string } }[] }
-    expect(bundle.type).toBe('transaction')
+    const body = entry!.body as { type: string; entry: { fullUrl: string; resource: Observation; request: { method: string; url: string; ifNoneExist: string } }[] }
+    expect(body.type).toBe('transaction')
+    // The Observations, then the set's Provenance (its author), conditional on its write tag.
+    const provenance = body.entry.at(-1)!
+    const bundle = { entry: body.entry.slice(0, -1) }
+    expect(provenance.request).toEqual({ method: 'POST', url: 'Provenance', ifNoneExist: `_tag=${WRITE_IDENTIFIER_SYSTEM}|${receipt.writeId}-prov` })
+    expect(provenance.resource).toMatchObject({
+      resourceType: 'Provenance',
+      target: bundle.entry.map((e) => ({ reference: e.fullUrl })),
+      agent: [{ who: { reference: 'Practitioner/pr-nurse' } }],
+    })
     expect(bundle.entry.map((e) => e.resource.code?.coding?.[0]?.code)).toEqual(['85354-9', '8867-4', '59408-5'])
     for (const e of bundle.entry) {
       const identifier = e.resource.identifier?.[0]
@@ -70,6 +79,27 @@ describe('recordVitals', () => {
     ])
     expect(bundle.entry[2]!.resource.valueQuantity).toEqual({ value: 97, unit: '%', system: 'http://unitsofmeasure.org', code: '%' })
     expect(chart(db(), 'p1')!.vitals[0]).toMatchObject({ systolic: 132, heartRate: 84, spo2: 97, pending: true })
+  })
+
+  it('splits a full set into Bundles the central accepts, each with the Provenance naming an interne’s senior', () => {
+    const intern = { practitionerId: 'pr-intern', displayName: 'Gaël LE GOFF', role: 'interne' as const, onBehalfOf: 'pr-senior' }
+    const full = { patientId: 'p1', systolic: 120, diastolic: 70, heartRate: 80, temperature: 37, spo2: 96, respiratoryRate: 16, pain: 2, weight: 70, height: 170, supplementalOxygen: false, consciousness: 'A' as const }
+    const receipt = recordVitals(db(), full, intern)
+    const entries = listOutbox(db())
+    expect(entries.map((e) => e.idempotencyKey)).toEqual([receipt.writeId, `${receipt.writeId}-2`])
+    const bundles = entries.map((e) => (e.body as { entry: { resource: Resource; request: { ifNoneExist?: string } }[] }).entry)
+    // medplum refuses more than 8 entries in a transaction holding a conditional create.
+    expect(bundles.every((b) => b.length <= 8)).toBe(true)
+    expect(bundles.flat().filter((e) => e.resource.resourceType === 'Observation')).toHaveLength(10)
+    for (const bundle of bundles) {
+      const provenance = bundle.at(-1)!.resource
+      expect(provenance).toMatchObject({
+        resourceType: 'Provenance',
+        agent: [{ who: { reference: 'Practitioner/pr-intern', display: 'Gaël LE GOFF' }, onBehalfOf: { reference: 'Practitioner/pr-senior' } }],
+      })
+      expect((provenance as { target: unknown[] }).target).toHaveLength(bundle.length - 1)
+    }
+    expect(chart(db(), 'p1')!.vitals[0]).toMatchObject({ heartRate: 80, weight: 70, height: 170, pending: true })
   })
 
   it('refuses an implausible value or an unknown patient, and then queues nothing', () => {
@@ -118,7 +148,7 @@ describe('replay', () => {
     ])
     central.down = false
     expect((await replay()).sent).toBe(3)
-    const sentOrder = [...central.store.values()].map((r) => (r as Observation).identifier?.[0]?.value?.split('-hr')[0])
+    const sentOrder = [...central.store.values()].filter((r) => r.resourceType === 'Observation').map((r) => (r as Observation).identifier?.[0]?.value?.split('-hr')[0])
     expect(sentOrder).toEqual(keys)
   })
 
@@ -130,7 +160,9 @@ describe('replay', () => {
     await replay()
     const copies = central.byIdentifier(WRITE_IDENTIFIER_SYSTEM, `${receipt.writeId}-hr`)
     expect(copies).toHaveLength(1)
-    expect(central.store.size).toBe(2)
+    // Two Observations and ONE Provenance: the replayed Provenance matched its write tag.
+    expect(central.store.size).toBe(3)
+    expect(central.byTag(WRITE_IDENTIFIER_SYSTEM, `${receipt.writeId}-prov`)).toHaveLength(1)
     expect(listOutbox(db())[0]!.state).toBe('sent')
   })
 

@@ -20,7 +20,12 @@ export function clinicalHandlers(ctx: FeatureContext): FeatureHandlers<ClinicalM
       if (!chart) throw new RpcFailure('NOT_FOUND', 'chart not in the cache')
       return chart
     },
-    'vitals.record': (params) => ctx.forPatient(params.patientId).engine.recordVitals(params),
+    'vitals.record': async (params) => {
+      const workspace = ctx.forPatient(params.patientId)
+      // The set's Provenance names its author and, for an interne, the supervising senior.
+      const { displayName, role, onBehalfOf } = await authorOf(ctx, workspace)
+      return workspace.engine.recordVitals(params, { displayName, role, onBehalfOf })
+    },
     'notes.list': (params) => ctx.forPatient(params.patientId).engine.notes(params),
     'notes.create': async (params) => {
       const workspace = ctx.forPatient(params.patientId)

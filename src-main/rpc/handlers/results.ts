@@ -4,6 +4,7 @@ import { CacheWriteError } from '../../store/cache'
 import { RpcFailure } from '../failure'
 import type { WriteReceipt } from '../../contract'
 import type { FeatureContext, FeatureHandlers } from '../feature'
+import { authorOf } from '../../records/handlers'
 
 /** Results (laboratory panels, trends, imaging reports) and the plan de soins of one patient, from the cache. */
 export function resultsHandlers(ctx: FeatureContext): FeatureHandlers<'results.list' | 'results.trend' | 'carePlan.list' | 'carePlan.check'> {
@@ -21,11 +22,14 @@ export function resultsHandlers(ctx: FeatureContext): FeatureHandlers<'results.l
       return { tasks: listCareTasks(ctx.store.db, params.patientId) }
     },
     'carePlan.check': async (params) => {
-      const { engine, user } = ctx.forPatient(params.patientId)
+      const workspace = ctx.forPatient(params.patientId)
+      const { engine } = workspace
       const db = ctx.store.db
+      // An interne checks off on behalf of the supervising senior (Provenance onBehalfOf).
+      const author = await authorOf(ctx, workspace)
       let receipt: WriteReceipt
       try {
-        receipt = checkCareTask(db, params, { practitionerId: user.practitionerId, displayName: user.displayName })
+        receipt = checkCareTask(db, params, author)
       } catch (error) {
         if (error instanceof CacheWriteError) throw new RpcFailure(error.code, error.message)
         throw error

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CarePlan, CarePlanActivity, Procedure, Provenance } from '@medplum/fhirtypes'
-import { repeatIntervalMs } from '../../clinical/care-schedule'
-import { CheckCareTaskParams, type CareCheck, type CareTask, type WriteReceipt } from '../../contract'
+import { careDue, repeatIntervalMs } from '../../clinical/care-schedule'
+import { CheckCareTaskParams, type CareCheck, type CareTask, type Role, type WriteReceipt } from '../../contract'
 import type { Database } from '../migration'
 import { conceptLabel, referencedId, WRITE_IDENTIFIER_SYSTEM } from './fhir'
 import { readHealth } from './resources'
@@ -28,6 +28,9 @@ const PROCEDURE_LIMIT = 2000
 export interface CareAuthor {
   practitionerId: string
   displayName: string
+  role?: Role
+  /** The senior an interne checks off for (Provenance `agent.onBehalfOf`). */
+  onBehalfOf?: string | null
 }
 
 function taskOf(plan: CarePlan & { id: string }, activity: CarePlanActivity): Omit<CareTask, 'checks'> | null {
@@ -89,6 +92,17 @@ export function listCareTasks(db: Database, patientId: string): CareTask[] {
   return out
 }
 
+/** How many of a patient's care tasks are due, and overdue, at `now` (the census column; careDue's rule). */
+export function careDueCounts(db: Database, patientId: string, now: Date): { due: number; overdue: number } {
+  const counts = { due: 0, overdue: 0 }
+  for (const task of listCareTasks(db, patientId)) {
+    const { state } = careDue(task.schedule, task.checks.map((check) => check.slot), now)
+    if (state === 'due') counts.due++
+    else if (state === 'overdue') counts.overdue++
+  }
+  return counts
+}
+
 /** The Procedure and its Provenance of one check-off (without ids; the Provenance targets `procedureUrl`). */
 export function checkOffResources(
   params: CheckCareTaskParams,
@@ -117,7 +131,13 @@ export function checkOffResources(
     target: [{ reference: context.procedureUrl }],
     recorded: doneAt,
     activity: { coding: [{ system: DATA_OPERATION, code: 'CREATE', display: 'create' }] },
-    agent: [{ type: { coding: [{ system: PROVENANCE_PARTICIPANT, code: 'performer', display: 'Performer' }] }, who }],
+    agent: [
+      {
+        type: { coding: [{ system: PROVENANCE_PARTICIPANT, code: 'performer', display: 'Performer' }] },
+        who,
+        ...(author.onBehalfOf && author.role === 'interne' ? { onBehalfOf: { reference: `Practitioner/${author.onBehalfOf}` } } : {}),
+      },
+    ],
   }
   return { procedure, provenance }
 }

@@ -65,7 +65,8 @@ function rowsOf<T>(db: Database, patientId: string, type: string, limit: number)
   ).map((json) => JSON.parse(json) as T)
 }
 
-function allergies(db: Database, patientId: string): Chart['allergies'] {
+/** The patient's allergies and intolerances that hold (active, not refuted): the banner's, and the census flag. */
+export function allergies(db: Database, patientId: string): Chart['allergies'] {
   return rowsOf<AllergyIntolerance>(db, patientId, 'AllergyIntolerance', 200)
     .filter((a) => !INACTIVE.has(firstCode(a.clinicalStatus) ?? '') && !NOT_TRUE.has(firstCode(a.verificationStatus) ?? ''))
     .map((a) => {

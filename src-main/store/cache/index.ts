@@ -24,6 +24,7 @@ export {
 } from './outbox'
 export { listNotes, noteResources, NOTE_LOINC, recordNote, type NoteAuthor } from './notes'
 export { normalizeIns } from './patient-traits'
+export { provenanceCondition, provenanceWriteId, writeProvenance, type ProvenanceAuthor } from './provenance'
 export { DEFAULT_RETENTION_HOURS, purgeDeparted } from './purge'
 export { readHealth, upsertResources, type UpsertResult } from './resources'
 export { nameQuery, parseQuery, searchPatients, type SearchOptions } from './search'

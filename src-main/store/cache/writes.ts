@@ -5,6 +5,7 @@ import type { Database } from '../migration'
 import { healthColumns } from './columns'
 import { LOCAL_ID_PREFIX, LOINC, OBSERVATION_CATEGORY, UCUM, WRITE_IDENTIFIER_SYSTEM } from './fhir'
 import { enqueue } from './outbox'
+import { provenanceCondition, writeProvenance, type ProvenanceAuthor } from './provenance'
 import { putHealth, readHealth } from './resources'
 import { sql } from './statements'
 import {
@@ -169,32 +170,69 @@ export function queueCreates(
 }
 
 /**
- * Records a vital-sign set: the Observations are stored in the cache marked pending, and ONE outbox entry (a
- * transaction Bundle of conditional creates, `If-None-Exist: identifier=urn:chevet:write|<key>-<part>`) is
- * queued, in the same transaction. A replay after a crash between sending and acknowledging creates nothing
- * twice. Returns once committed: the write is durable, and its receipt says `queued`.
+ * Observations per transaction Bundle: medplum (the training central) refuses a transaction of more than 8 entries
+ * once one is a conditional create, and each Bundle also carries its Provenance.
+ */
+const OBSERVATIONS_PER_BUNDLE = 7
+
+/**
+ * Records a vital-sign set: the Observations are stored in the cache marked pending, and the outbox gets a
+ * transaction Bundle of conditional creates (`If-None-Exist: identifier=urn:chevet:write|<key>-<part>`) with the
+ * set's Provenance (who, when, on whose behalf for an interne; conditional on its write-id tag), in the same
+ * SQLite transaction. A set larger than OBSERVATIONS_PER_BUNDLE goes as several entries (`<key>`, `<key>-2`…),
+ * each with the Provenance of its Observations. A replay after a crash between sending and acknowledging creates
+ * nothing twice. Returns once committed: the write is durable, and its receipt says `queued`.
  */
 export function recordVitals(
   db: Database,
   input: RecordVitalsParams,
-  author: Author,
+  author: Author & Omit<ProvenanceAuthor, 'practitionerId'>,
   options: { now?: Date; idempotencyKey?: string } = {},
 ): WriteReceipt {
   const params = RecordVitalsParams.parse(input)
   const now = (options.now ?? new Date()).toISOString()
   const key = options.idempotencyKey ?? randomUUID()
   const takenAt = params.takenAt ? new Date(params.takenAt).toISOString() : now
-  return queueCreates(db, { key, kind: 'vitals.record', patientId: params.patientId, now }, (encounterId) =>
-    vitalObservations(params, key, { encounterId, takenAt, author }).map((observation): BundleEntry => {
-      const writeId = writeIdOf(observation)
-      putLocalCreate(db, observation, writeId, now)
-      return {
-        fullUrl: `urn:uuid:${randomUUID()}`,
-        resource: observation,
-        request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` },
-      }
-    }),
-  )
+  return db.transaction((): WriteReceipt => {
+    let observations: Observation[] = []
+    const receipt = queueCreates(db, { key, kind: 'vitals.record', patientId: params.patientId, now }, (encounterId) => {
+      observations = vitalObservations(params, key, { encounterId, takenAt, author })
+      return vitalEntries(db, observations.slice(0, OBSERVATIONS_PER_BUNDLE), key, { now, author })
+    })
+    for (let part = 1; part * OBSERVATIONS_PER_BUNDLE < observations.length; part++) {
+      const partKey = `${key}-${part + 1}`
+      const chunk = observations.slice(part * OBSERVATIONS_PER_BUNDLE, (part + 1) * OBSERVATIONS_PER_BUNDLE)
+      queueCreates(db, { key: partKey, kind: 'vitals.record', patientId: params.patientId, now }, () => vitalEntries(db, chunk, partKey, { now, author }))
+    }
+    return receipt
+  })()
+}
+
+/** The Bundle entries of some Observations of a set (stored pending here) and of their Provenance. */
+function vitalEntries(db: Database, observations: Observation[], key: string, context: { now: string; author: ProvenanceAuthor }): BundleEntry[] {
+  const entries: BundleEntry[] = observations.map((observation) => {
+    const writeId = writeIdOf(observation)
+    putLocalCreate(db, observation, writeId, context.now)
+    return {
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: observation,
+      request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` },
+    }
+  })
+  const provenanceId = `${key}-prov`
+  const provenance = writeProvenance({
+    targets: entries.map((e) => e.fullUrl as string),
+    recorded: context.now,
+    author: context.author,
+    activity: 'CREATE',
+    writeId: provenanceId,
+  })
+  entries.push({
+    fullUrl: `urn:uuid:${randomUUID()}`,
+    resource: provenance,
+    request: { method: 'POST', url: 'Provenance', ifNoneExist: provenanceCondition(provenanceId) },
+  })
+  return entries
 }
 
 /**
