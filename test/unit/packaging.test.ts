@@ -12,6 +12,8 @@ const { validateConfiguration } = require('app-builder-lib/out/util/config/confi
 const { DebugLogger } = require('builder-util/out/DebugLogger') as { DebugLogger: new (enabled: boolean) => unknown }
 
 const root = path.resolve(import.meta.dirname, '..', '..')
+// The configuration files are read as untyped JSON: each test names the keys it checks.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const readJson = (file: string): Record<string, any> => JSON.parse(readFileSync(path.join(root, file), 'utf8'))
 const config = readJson('build/electron-builder.json')
 const pkg = readJson('package.json')
