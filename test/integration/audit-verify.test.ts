@@ -109,8 +109,12 @@ describe('access journal', () => {
       .prepare("SELECT entity FROM audit_journal WHERE action = 'create' AND patient_id = ? ORDER BY seq")
       .pluck()
       .all(patientId) as string[]
-    expect(created.length).toBeGreaterThanOrEqual(2)
-    for (const entity of created) expect(entity).toMatch(new RegExp(`^Observation/local-${writeId}-`))
+    // The set's Observations, and the Provenance that signs them (issue 7: every write carries one).
+    const observations = created.filter((entity) => entity.startsWith('Observation/'))
+    expect(observations.length).toBeGreaterThanOrEqual(2)
+    for (const entity of observations) expect(entity).toMatch(new RegExp(`^Observation/local-${writeId}-`))
+    expect(created.filter((entity) => entity.startsWith('Provenance'))).toHaveLength(1)
+    expect(created.length).toBe(observations.length + 1)
     expect(await dispatch({ method: 'chart.open', params: { patientId: 'not-in-cache' } }, ctx)).toMatchObject({ error: { code: 'NOT_FOUND' } })
     console.log(`journal: ${count()} entries after census (${entries.length} patients), one chart, one vital-sign set, one refusal`)
 

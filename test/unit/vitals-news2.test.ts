@@ -45,9 +45,18 @@ const FULL = {
   height: 163,
 }
 
+/** The Observations of the newest vital-sign set: a set may be queued in parts (`<key>`, `<key>-2`), each with its Provenance. */
 function queuedObservations(): Observation[] {
-  const body = db().prepare("SELECT body FROM outbox WHERE kind = 'vitals.record' ORDER BY seq DESC LIMIT 1").pluck().get() as string
-  return ((JSON.parse(body) as Bundle).entry ?? []).map((e) => e.resource as Observation)
+  const newest = db().prepare("SELECT idempotency_key FROM outbox WHERE kind = 'vitals.record' ORDER BY seq DESC LIMIT 1").pluck().get() as string
+  const key = newest.slice(0, 36)
+  const bodies = db()
+    .prepare("SELECT body FROM outbox WHERE kind = 'vitals.record' AND (idempotency_key = ? OR idempotency_key LIKE ? || '-%') ORDER BY seq")
+    .pluck()
+    .all(key, key) as string[]
+  return bodies
+    .flatMap((body) => (JSON.parse(body) as Bundle).entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is Observation => r?.resourceType === 'Observation')
 }
 
 const byCode = (observations: Observation[], code: string): Observation | undefined =>
