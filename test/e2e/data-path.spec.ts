@@ -67,8 +67,9 @@ test.describe('data path: training central, census, chart, degraded mode, outbox
     expect(await seriousViolations(page)).toEqual([])
     await page.screenshot({ path: testInfo.outputPath('census.png') })
 
-    // A chart, opened from the keyboard: the banner names the patient.
-    const firstLink = rows.first().getByRole('link')
+    // A chart, opened from the keyboard: the banner names the patient (a sensitive one, masked in the list as
+    // « Patient confidentiel », is named only inside his chart: take a patient the list names).
+    const firstLink = rows.filter({ hasNotText: 'Patient confidentiel' }).first().getByRole('link')
     const firstName = (await firstLink.textContent())!.trim()
     await firstLink.focus()
     await page.keyboard.press('Enter')
