@@ -213,3 +213,6 @@ export const letterMethods = {
     access: 'session',
   }),
 } as const
+
+/** The letter methods' names, for the handlers and the journal's extractors (one list: the contract's). */
+export type LetterMethodName = keyof typeof letterMethods

@@ -1,20 +1,12 @@
 import type { Extractor, Touch } from '../audit/extractors'
-import type { Letter, LetterSummary } from '../contract'
+import type { Letter, LetterMethodName, LetterSummary } from '../contract'
 
 /*
  * What the access journal keeps of each letter call (src-main/audit/extractors.ts spreads these in): the letter
  * (its set and version), the status it reached and the names of the parts touched — never the letter's text.
  */
 
-type LetterMethod =
-  | 'letters.prefill'
-  | 'letters.get'
-  | 'letters.save'
-  | 'letters.list'
-  | 'letters.preview'
-  | 'letters.submit'
-  | 'letters.sign'
-  | 'letters.send'
+type LetterMethod = LetterMethodName
 
 function letterTouch(letter: LetterSummary | Letter, elements: string[], extra: Record<string, string> = {}): Touch {
   return {

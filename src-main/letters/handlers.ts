@@ -1,3 +1,4 @@
+import type { LetterMethodName } from '../contract'
 import { RpcFailure } from '../rpc/failure'
 import type { FeatureContext, FeatureHandlers } from '../rpc/feature'
 import { letterheadFromCache, prefillSourcesFromCache } from './cache-source'
@@ -6,15 +7,7 @@ import { prefillLetter } from './prefill'
 import { LetterStoreError, getLetter, listLetters, markSigned, moveLetter, recordDelivery, saveLetter, signedPdf } from './repository'
 import type { LetterPlugs } from './seams'
 
-type LetterMethods =
-  | 'letters.prefill'
-  | 'letters.get'
-  | 'letters.save'
-  | 'letters.list'
-  | 'letters.preview'
-  | 'letters.submit'
-  | 'letters.sign'
-  | 'letters.send'
+type LetterMethods = LetterMethodName
 
 function storeCall<T>(call: () => T): T {
   try {
