@@ -110,7 +110,7 @@ export function startUserWorkspace(options: {
   const engine = createSyncEngine({
     db: store.db,
     central,
-    user: { practitionerId: user.practitionerId, units: user.units.map((unit) => unit.id) },
+    user: { practitionerId: user.practitionerId, units: user.units.map((unit) => unit.id), view: user.role },
     events,
     log,
     intervalMs: config.syncIntervalSeconds * 1000,

@@ -152,7 +152,7 @@ export function createBtgService(options: BtgServiceOptions): BtgService {
       }
       const central = createCentralClient({ baseUrl: options.fhirUrl, token: () => Promise.resolve(issued.access_token), log, retries: 1 })
       try {
-        await prefetchPatient({ db, central, patientId: params.patientId, now: grant.grantedAt, log })
+        await prefetchPatient({ db, central, patientId: params.patientId, now: grant.grantedAt, log, view: workspace.user.role })
       } catch (error) {
         if (error instanceof CentralError) throw new RpcFailure(error.code, `break the glass: chart not fetched (${error.code})`)
         throw error

@@ -16,8 +16,14 @@ export const CHART_QUERIES: readonly { type: string; patientParam: string }[] = 
   { type: 'Procedure', patientParam: 'subject' },
 ]
 
-export function chartQueryKey(type: string, patientId: string): string {
-  return `${type}:Patient/${patientId}`
+/**
+ * The key of one (type, patient) query's cursor. The central answers each search according to the token's role (the
+ * habilitation matrix: a cadre de santé reads vital signs, not laboratory results), and the cache is shared by
+ * everyone who signs in on the workstation: a cursor moved by one view must not make another skip what it was never
+ * given. So each view — the role — keeps cursors of its own; '' is the view of a caller that names none.
+ */
+export function chartQueryKey(type: string, patientId: string, view = ''): string {
+  return view ? `${type}@${view}:Patient/${patientId}` : `${type}:Patient/${patientId}`
 }
 
 export interface ChartSyncReport {
@@ -40,10 +46,13 @@ export async function syncCharts(options: {
   patientIds: readonly string[]
   now: string
   log: Logger
+  /** Whose view of the central this is (the role): cursors are kept per view, see chartQueryKey. */
+  view?: string
   chunkSize?: number
   pageSize?: number
 }): Promise<ChartSyncReport> {
   const { db, central, now, log } = options
+  const view = options.view ?? ''
   const chunkSize = options.chunkSize ?? 20
   const pageSize = String(options.pageSize ?? 1000)
   const report: ChartSyncReport = { resources: 0, changed: new Set(), skipped: [] }
@@ -58,7 +67,7 @@ export async function syncCharts(options: {
     for (const id of result.patientIds) report.changed.add(id)
     const next = result.maxLastUpdated ?? cursor
     db.transaction(() => {
-      for (const patientId of patients) saveQueryState(db, chartQueryKey(type, patientId), { patientId, cursor: next, syncedAt: now })
+      for (const patientId of patients) saveQueryState(db, chartQueryKey(type, patientId, view), { patientId, cursor: next, syncedAt: now })
     })()
   }
 
@@ -75,7 +84,7 @@ export async function syncCharts(options: {
     const byCursor = new Map<string, string[]>()
     for (const patientId of options.patientIds) {
       if (failed.has(patientId)) continue
-      const cursor = queryState(db, chartQueryKey(type, patientId))?.cursor ?? ''
+      const cursor = queryState(db, chartQueryKey(type, patientId, view))?.cursor ?? ''
       byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), patientId])
     }
     for (const [cursor, patients] of byCursor) {

@@ -29,6 +29,11 @@ export interface SyncUser {
   practitionerId: string
   /** Location ids of the user's units. */
   units: string[]
+  /**
+   * What the central shows this user (the role): chart cursors are kept per view, so that a user who may read more
+   * than the previous one on this workstation is not left with what that one could see (chartQueryKey).
+   */
+  view?: string
 }
 
 export interface SyncEngineOptions {
@@ -229,7 +234,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       if (censusResult.changed.size > 0) {
         emit('data.changed', { patientIds: [...censusResult.changed], census: true })
       }
-      const charts = await syncCharts({ db, central, patientIds: censusResult.patientIds, now: at, log, chunkSize: options.chunkSize })
+      const charts = await syncCharts({ db, central, patientIds: censusResult.patientIds, now: at, log, view: user.view, chunkSize: options.chunkSize })
       report.resources += charts.resources
       if (charts.changed.size > 0) emit('data.changed', { patientIds: [...charts.changed], census: true })
       const purged = cache.purgeDeparted(db, { delayHours: options.retentionHours, now: now() }).patientIds

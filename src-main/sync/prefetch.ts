@@ -17,8 +17,10 @@ export async function prefetchPatient(options: {
   patientId: string
   now: string
   log: Logger
+  /** Whose view of the central this is (the role), as for the census prefetch. */
+  view: string
 }): Promise<{ resources: number }> {
-  const { db, central, patientId, now, log } = options
+  const { db, central, patientId, now, log, view } = options
   const patient = await central.read<Patient>('Patient', patientId)
   upsertResources(db, [patient], { now })
   const stays = await ingest(
@@ -26,7 +28,7 @@ export async function prefetchPatient(options: {
     central.searchAll('Encounter', { subject: `Patient/${patientId}`, status: 'in-progress', _include: 'Encounter:location', _count: '100' }),
     now,
   )
-  const charts = await syncCharts({ db, central, patientIds: [patientId], now, log })
+  const charts = await syncCharts({ db, central, patientIds: [patientId], now, log, view })
   return { resources: 1 + stays.count + charts.resources }
 }
 

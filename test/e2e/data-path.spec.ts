@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { expect, readCentralAs, seriousViolations, signIn, staffMember, test } from './fixtures'
+import { expect, hostRpc, readCentralAs, seriousViolations, signIn, staffMember, test } from './fixtures'
 
 /**
  * The data path of issue 4, end to end: a workstation (browser host) on a training central that runs in its own
@@ -32,6 +32,11 @@ function observedValues(bundle: unknown): number[] {
 }
 
 test.describe('data path: training central, census, chart, degraded mode, outbox', () => {
+  // The workstation is shared with the other specs of the worker: leave it at its sign-in screen.
+  test.afterEach(async ({ workstation }) => {
+    await hostRpc(workstation, 'auth.signOut')
+  })
+
   test('a doctor signs in with her virtual card, works through a central outage, and her entry reaches the central', async ({
     page,
     central,
