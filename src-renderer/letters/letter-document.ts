@@ -115,7 +115,7 @@ export function letterDocument(preview: LetterPreview, options: LetterDocumentOp
       producer: 'Chevet (pdfmake)',
       keywords: `LOINC 11490-0; setId ${letter.setId}; version ${letter.version}`,
     },
-    ...(signed ? {} : { watermark: { text: 'BROUILLON', opacity: 1, color: '#eeeeee', bold: true } }),
+    ...(signed ? {} : { watermark: { text: 'BROUILLON', opacity: 0.12, color: '#5a6b7a', bold: true } }),
     header: (currentPage: number) =>
       currentPage === 1 ? letterhead(preview) : { text: t(preview.letterhead.name), margin: [40, 28, 40, 0], fontSize: 8, color: MUTED },
     footer: (currentPage: number, pageCount: number) => ({

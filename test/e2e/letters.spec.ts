@@ -31,7 +31,7 @@ test.describe('letters', () => {
     await hostRpc(workstation, 'auth.signOut')
   })
 
-  test('prefill, edit and sign; the secretary sends it; DMP deposit and MSSanté messages', async ({ page, workstation, central }) => {
+  test('prefill, edit and sign; the secretary sends it; DMP deposit and MSSanté messages', async ({ page, workstation, central, problems }, testInfo) => {
     test.setTimeout(300_000)
     await page.goto(workstation.url)
     await signIn(page, 'medecin')
@@ -75,7 +75,28 @@ test.describe('letters', () => {
     await expect(page.getByRole('heading', { level: 2, name: 'Tous les éléments requis sont renseignés.' })).toBeVisible()
     await expect(page.locator('[data-letter-status]').first()).toHaveText('Brouillon')
     // The preview is laid out as the PDF that will be signed.
-    await expect(page.getByRole('link', { name: 'Ouvrir le PDF' })).toBeVisible({ timeout: 30_000 })
+    await expect(page.getByRole('link', { name: 'Enregistrer le PDF' })).toBeVisible({ timeout: 30_000 })
+    // …and shown in the view, page by page, drawn from that PDF: ink on every page, the first named « Page 1 sur N ».
+    const pages = page.getByRole('region', { name: 'Aperçu du PDF tel qu’il sera signé' })
+    await expect(pages).toHaveAttribute('data-pdf-drawn', 'true', { timeout: 30_000 })
+    const count = Number(await pages.getAttribute('data-pdf-pages'))
+    expect(count).toBeGreaterThan(0)
+    await expect(pages.getByRole('img', { name: `Page 1 sur ${count}` })).toBeVisible()
+    const inked = await pages.locator('canvas').evaluateAll((canvases) =>
+      canvases.map((canvas) => {
+        const c = canvas as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+        const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height)
+        let dark = 0
+        for (let i = 0; i < data.length; i += 4) if ((data[i] ?? 255) < 100 && (data[i + 3] ?? 0) > 0) dark++
+        return dark
+      }),
+    )
+    expect(inked).toHaveLength(count)
+    expect(inked.every((dark) => dark > 500), `dark pixels per page: ${inked.join(', ')}`).toBe(true)
+    await pages.screenshot({ path: testInfo.outputPath('letter-preview.png') })
+    // pdf.js runs under the renderer's CSP: its worker is a file of the app, no eval, nothing fetched.
+    expect(await problems.cspViolations()).toEqual([])
+    expect(problems.errors).toEqual([])
     expect(await seriousViolations(page)).toEqual([])
 
     await page.getByRole('button', { name: 'Signer avec la carte CPS' }).click()
@@ -117,8 +138,16 @@ test.describe('letters', () => {
     await expect(panel.locator('[data-send-summary]')).toContainText(`${kinds.length} envoyée(s), 0 en erreur`)
     await expect(panel.locator('[data-dmp-state]')).toContainText('déposée')
     await expect(late).toHaveCount(0)
-    await expect(panel.getByRole('button', { name: 'Préparer l’impression' })).toBeVisible()
+    // The signed PDF, shown in the page to print it (no window opens in the workstation), without the draft mark.
+    await panel.getByRole('button', { name: 'Afficher le PDF signé' }).click()
+    const signed = panel.getByRole('region', { name: 'PDF signé de la lettre' })
+    await expect(signed).toHaveAttribute('data-pdf-drawn', 'true', { timeout: 30_000 })
+    await expect(signed.getByRole('img', { name: /^Page 1 sur \d+$/ })).toBeVisible()
+    await expect(panel.getByRole('button', { name: 'Imprimer' })).toBeVisible()
+    await expect(panel.getByRole('link', { name: 'Enregistrer le PDF signé' })).toHaveAttribute('download', /lettre-de-liaison-signee-v1\.pdf/)
+    await signed.screenshot({ path: testInfo.outputPath('signed-letter.png') })
     expect(await seriousViolations(page)).toEqual([])
+    expect(await problems.cspViolations()).toEqual([])
 
     // The DMP deposit, read back at the central.
     const bundle = (await readCentralAs(central, 'medecin', `DocumentReference?subject=Patient/${patientId}`)) as Bundle<DocumentReference>
