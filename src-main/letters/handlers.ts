@@ -2,12 +2,27 @@ import type { LetterMethodName } from '../contract'
 import { RpcFailure } from '../rpc/failure'
 import type { FeatureContext, FeatureHandlers } from '../rpc/feature'
 import { letterheadFromCache, prefillSourcesFromCache } from './cache-source'
+import { importPublishedLetters, publishSignedLetter } from './exchange'
 import { missingItems } from './model'
 import { prefillLetter } from './prefill'
-import { LetterStoreError, getLetter, listLetters, markSigned, moveLetter, recordDelivery, saveLetter, signedPdf } from './repository'
+import { LetterStoreError, getLetter, letterOrigin, listLetters, markSigned, moveLetter, recordDelivery, saveLetter, signedPdf } from './repository'
 import type { LetterPlugs } from './seams'
 
 type LetterMethods = LetterMethodName
+
+/** A queue waits this long for the letters other workstations published before it lists what it holds. */
+const CENTRAL_WAIT_MS = 4_000
+
+async function withinWait(work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, CENTRAL_WAIT_MS)))])
+  } catch {
+    // Offline or refused: the queue lists what this workstation holds.
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 function storeCall<T>(call: () => T): T {
   try {
@@ -49,11 +64,23 @@ export function letterHandlers(ctx: FeatureContext, plugs: LetterPlugs = {}): Fe
         }),
       )
     },
-    'letters.list': (params) => {
-      const { user } = ctx.active()
-      const units = user.units.map((u) => u.id)
+    'letters.list': async (params) => {
+      const workspace = ctx.active()
+      const units = workspace.user.units.map((u) => u.id)
       if (params.unitId && !units.includes(params.unitId)) throw new RpcFailure('FORBIDDEN', 'not one of your units')
       if (params.patientId) ctx.forPatient(params.patientId)
+      // Signed letters published from other workstations, for the patients of the units asked (discharged ones
+      // included: their letter is what the queue is for).
+      const wanted = params.unitId ? [params.unitId] : units
+      const patientIds = params.patientId
+        ? [params.patientId]
+        : wanted.length === 0
+          ? []
+          : (db()
+              .prepare(`SELECT patient_id FROM administrative WHERE unit_id IN (${wanted.map(() => '?').join(', ')})`)
+              .pluck()
+              .all(...wanted) as string[])
+      if (patientIds.length > 0) await withinWait(importPublishedLetters(db(), workspace.central, patientIds, ctx.log))
       return {
         letters: listLetters(db(), {
           ...(params.status ? { status: params.status } : {}),
@@ -77,7 +104,24 @@ export function letterHandlers(ctx: FeatureContext, plugs: LetterPlugs = {}): Fe
       if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new RpcFailure('INVALID', 'not a PDF')
       if (!plugs.signing) throw new RpcFailure('INTERNAL', 'letter signature is not wired')
       const signed = await plugs.signing.sign(pdf, { user: workspace.user, letter })
-      return storeCall(() => markSigned(db(), letter.id, { pdf: signed, signedBy: workspace.user.displayName }))
+      const { user } = workspace
+      // Signed and queued for the central in one transaction: the secretary's workstation gets it from there.
+      const { done, receipt } = storeCall(() =>
+        db().transaction(() => {
+          const done = markSigned(db(), letter.id, { pdf: signed, signedBy: user.displayName })
+          const receipt = publishSignedLetter(db(), {
+            letter: done,
+            ...letterOrigin(db(), letter.id),
+            pdf: signed,
+            signer: { practitionerId: user.practitionerId, displayName: user.displayName, role: user.role },
+            now: done.signedAt ?? new Date().toISOString(),
+          })
+          return { done, receipt }
+        })(),
+      )
+      // Sent now when the central answers; otherwise the outbox keeps it for the next round.
+      await workspace.engine.sendQueued(receipt, [letter.patientId])
+      return done
     },
     'letters.send': async (params) => {
       const { letter, workspace } = letterFor(params.letterId)

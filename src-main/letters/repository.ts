@@ -188,3 +188,59 @@ export function recordDelivery(db: Database, id: string, delivery: Omit<Recipien
        attempts = attempts + 1, updated_at = excluded.updated_at`,
   ).run(id, delivery.kind, delivery.address, delivery.status, delivery.detail, now)
 }
+
+/**
+ * A signed version another workstation published through the central (exchange.ts). Kept as it was signed; its
+ * sendings are this workstation's own from then on. False when this workstation already has it.
+ */
+export function importSignedLetter(
+  db: Database,
+  input: {
+    id: string
+    setId: string
+    version: number
+    patientId: string
+    encounterId: string | null
+    unitId: string | null
+    content: LetterContent
+    authorId: string
+    authorName: string
+    createdAt: string
+    signedAt: string
+    signedBy: string
+    pdf: Uint8Array
+    pdfSha256: string
+  },
+): boolean {
+  const result = db
+    .prepare(
+      `INSERT INTO letter (id, set_id, version, patient_id, encounter_id, unit_id, status, content, author_id, author_name, created_at, updated_at,
+                           signed_at, signed_by, signed_pdf, pdf_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, 'signee', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    )
+    .run(
+      input.id,
+      input.setId,
+      input.version,
+      input.patientId,
+      input.encounterId,
+      input.unitId,
+      JSON.stringify(input.content),
+      input.authorId,
+      input.authorName,
+      input.createdAt,
+      input.signedAt,
+      input.signedAt,
+      input.signedBy,
+      Buffer.from(input.pdf),
+      input.pdfSha256,
+    )
+  return result.changes === 1
+}
+
+/** Where a letter belongs and who wrote it (what publishing needs beyond the Letter itself). */
+export function letterOrigin(db: Database, id: string): { unitId: string | null; authorId: string } {
+  const r = row(db, id)
+  return { unitId: r.unit_id, authorId: r.author_id }
+}

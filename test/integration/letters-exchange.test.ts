@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { parseSearchRequest } from '@medplum/core'
+import type { DocumentReference, Provenance } from '@medplum/fhirtypes'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { composeServices, type Services } from '../../src-main/compose'
+import { loadConfig } from '../../src-main/config'
+import type { CensusEntry, Letter, LetterContent, LetterSummary, MissingItem, RpcResponse } from '../../src-main/contract'
+import { createMemoryLogger } from '../../src-main/log'
+import { envKeyVault } from '../../src-main/store/key-vault'
+import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
+import { waitFor } from '../fixtures/sync/training'
+
+// Two workstations on one training central, each with its own encrypted store: the doctor signs a lettre de liaison
+// on the ward's workstation; the secretary's workstation, which never saw the draft, finds the signed letter in
+// her queue — the very PDF that was signed — and the central holds it once, with its Provenance.
+
+let dir: string
+let central: TrainingCentral
+let ward: Services
+let office: Services
+const log = createMemoryLogger()
+
+async function value<T>(services: Services, method: string, params?: unknown): Promise<T> {
+  const answer = (await services.dispatch({ method, ...(params === undefined ? {} : { params }) }, { origin: 'test' })) as RpcResponse<T>
+  if (!answer.ok) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
+  return answer.value
+}
+
+async function signIn(services: Services, key: string): Promise<CensusEntry[]> {
+  const member = central.hospital.staff.find((s) => s.key === key)!
+  await value(services, 'auth.signIn', { slotId: `virtual:${key}`, pin: member.pin })
+  let entries: CensusEntry[] = []
+  await waitFor(async () => (entries = (await value<{ entries: CensusEntry[] }>(services, 'census.list', {})).entries).length > 0, 60_000, 200)
+  return entries
+}
+
+async function workstation(name: string): Promise<Services> {
+  const config = loadConfig({ CHEVET_DATA_DIR: path.join(dir, name), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') })
+  return composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
+}
+
+/** A real PDF from pdfmake in Node (the renderer lays the letter out in the app; the signature needs a PDF). */
+async function samplePdf(): Promise<string> {
+  const require = createRequire(import.meta.url)
+  const pdfmake = require('pdfmake') as {
+    virtualfs: { writeFileSync(name: string, data: Buffer): void }
+    setFonts(fonts: object): void
+    setUrlAccessPolicy(policy: () => boolean): void
+    setLocalAccessPolicy(policy: () => boolean): void
+    createPdf(doc: object): { getBuffer(): Promise<Buffer> }
+  }
+  const ttf = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf')
+  pdfmake.virtualfs.writeFileSync('DejaVuSans.ttf', readFileSync(path.join(ttf, 'DejaVuSans.ttf')))
+  pdfmake.setFonts({ Exchange: { normal: 'DejaVuSans.ttf', bold: 'DejaVuSans.ttf', italics: 'DejaVuSans.ttf', bolditalics: 'DejaVuSans.ttf' } })
+  pdfmake.setUrlAccessPolicy(() => false)
+  pdfmake.setLocalAccessPolicy(() => false)
+  const buffer = await pdfmake.createPdf({ content: ['Lettre de liaison à la sortie'], defaultStyle: { font: 'Exchange' } }).getBuffer()
+  return buffer.toString('base64')
+}
+
+/** What the doctor types for an item the chart did not give (the e2e does it in the form). */
+function complete(content: LetterContent, missing: MissingItem[]): LetterContent {
+  const filled = structuredClone(content) as unknown as Record<string, unknown>
+  const doctor = { name: 'Dr Cécile MARCHAND', rpps: null, mssante: null, detail: null }
+  for (const { path: itemPath } of missing) {
+    const keys = itemPath.split('.')
+    let target = filled as Record<string, unknown>
+    for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>
+    const last = keys.at(-1)!
+    target[last] =
+      itemPath === 'medecinTraitant' || itemPath === 'hospitalDoctor'
+        ? doctor
+        : itemPath.endsWith('Date')
+          ? '23/11/2026'
+          : itemPath.endsWith('.discharge')
+            ? '1 comprimé le matin'
+            : itemPath.endsWith('.reason')
+              ? 'Adaptation à la fonction rénale'
+              : 'Aucun.'
+  }
+  return filled as unknown as LetterContent
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'chevet-letters-exchange-'))
+  central = await startTrainingCentral({ dir: path.join(dir, 'central'), hospital: { pastPatients: 5, heavyObservations: 0 }, log })
+  ward = await workstation('ward')
+  office = await workstation('office')
+}, 180_000)
+
+afterAll(async () => {
+  await ward?.close()
+  await office?.close()
+  await central?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('letters between workstations', () => {
+  let signed: Letter
+
+  function centralSearch<T>(query: string): T[] {
+    return central.fhir.repo.searchPage(parseSearchRequest(query)).matches as T[]
+  }
+
+  it('the doctor signs on the ward’s workstation: the signed version is published to the central with its Provenance', async () => {
+    const census = await signIn(ward, 'medecin')
+    const patientId = census.find((e) => e.patient.unit?.name === 'Cardiologie')!.patient.id
+    type Prefill = { content: LetterContent; missing: MissingItem[] }
+    let prefill: Prefill | undefined
+    await waitFor(async () => (prefill = await value<Prefill>(ward, 'letters.prefill', { patientId })).content.treatments.length > 0, 60_000, 200)
+    const draft = await value<Letter>(ward, 'letters.save', { patientId, content: complete(prefill!.content, prefill!.missing) })
+    expect(draft.missing).toEqual([])
+    signed = await value<Letter>(ward, 'letters.sign', { letterId: draft.id, pdf: await samplePdf() })
+    expect(signed.status).toBe('signee')
+
+    const search = `DocumentReference?subject=Patient/${patientId}&_tag=urn:chevet:tag|lettre-de-liaison-circuit`
+    await waitFor(() => centralSearch(search).length > 0, 30_000, 200)
+    const documents = centralSearch<DocumentReference>(search)
+    expect(documents).toHaveLength(1)
+    expect(documents[0]).toMatchObject({
+      status: 'current',
+      docStatus: 'final',
+      type: { coding: [{ system: 'http://loinc.org', code: '11490-0' }] },
+      authenticator: { reference: 'Practitioner/pra-medecin' },
+    })
+    expect(documents[0]!.content.map((c) => c.attachment.contentType)).toEqual(['application/pdf', 'application/vnd.chevet.letter+json'])
+    const provenance = centralSearch<Provenance>(`Provenance?target=DocumentReference/${documents[0]!.id}`)
+    expect(provenance).toHaveLength(1)
+    expect(provenance[0]!.agent[0]!.who?.reference).toBe('Practitioner/pra-medecin')
+  })
+
+  it('the secretary’s workstation, which never saw the draft, lists the signed letter with the PDF that was signed', async () => {
+    await signIn(office, 'secretaire')
+    const queue = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
+    const mine = queue.letters.find((l) => l.id === signed.id)
+    expect(mine).toMatchObject({ status: 'signee', version: 1, patientId: signed.patientId, signedBy: signed.signedBy })
+    const here = await value<{ pdf: string }>(office, 'letters.signedPdf', { letterId: signed.id })
+    const there = await value<{ pdf: string }>(ward, 'letters.signedPdf', { letterId: signed.id })
+    expect(here.pdf).toBe(there.pdf)
+    const recipients = await value<{ recipients: { kind: string }[] }>(office, 'letters.recipients', { letterId: signed.id })
+    expect(recipients.recipients.map((r) => r.kind)).toContain('medecin-traitant')
+    // Listing again imports nothing new and keeps one entry per letter.
+    const again = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
+    expect(again.letters.filter((l) => l.id === signed.id)).toHaveLength(1)
+  })
+})
