@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { CardSession } from '../../src-main/auth/card'
 import type { Letter, SessionUser } from '../../src-main/contract'
@@ -10,27 +7,9 @@ import { createMemoryLogger } from '../../src-main/log'
 import type { FeatureContext } from '../../src-main/rpc/feature'
 import { cardPdfSigner, signPdf } from '../../src-main/letters/signature'
 import { TINY_PDF } from '../fixtures/letter-transport-letter'
+import { samplePdf } from '../fixtures/sample-pdf'
 import { createVirtualCardProvider, generateTrainingPki } from '../../src-main/training/pki'
 import { doctor } from '../fixtures/training-staff'
-
-/** A small real PDF (with the cross-reference table an incremental signature needs), from pdfmake in Node. */
-async function samplePdf(): Promise<Uint8Array> {
-  const require = createRequire(import.meta.url)
-  const pdfmake = require('pdfmake') as {
-    virtualfs: { writeFileSync(name: string, content: Buffer): void }
-    setFonts(fonts: Record<string, Record<string, string>>): void
-    setUrlAccessPolicy(policy: (url: string) => boolean): void
-    setLocalAccessPolicy(policy: (file: string) => boolean): void
-    createPdf(doc: object): { getBuffer(): Promise<Buffer> }
-  }
-  const ttf = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf')
-  pdfmake.virtualfs.writeFileSync('DejaVuSans.ttf', readFileSync(path.join(ttf, 'DejaVuSans.ttf')))
-  pdfmake.setFonts({ PlugTest: { normal: 'DejaVuSans.ttf', bold: 'DejaVuSans.ttf', italics: 'DejaVuSans.ttf', bolditalics: 'DejaVuSans.ttf' } })
-  pdfmake.setUrlAccessPolicy(() => false)
-  pdfmake.setLocalAccessPolicy(() => false)
-  const buffer = await pdfmake.createPdf({ content: ['Lettre de liaison'], defaultStyle: { font: 'PlugTest' } }).getBuffer()
-  return new Uint8Array(buffer)
-}
 
 /**
  * The transport names the signer from the signature certificate inside the signed PDF (not from whoever sends

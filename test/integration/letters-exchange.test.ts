@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,6 +11,7 @@ import type { CensusEntry, Letter, LetterContent, LetterSummary, MissingItem, Rp
 import { createMemoryLogger } from '../../src-main/log'
 import { envKeyVault } from '../../src-main/store/key-vault'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
+import { samplePdf } from '../fixtures/sample-pdf'
 import { waitFor } from '../fixtures/sync/training'
 
 // Two workstations on one training central, each with its own encrypted store: the doctor signs a lettre de liaison
@@ -41,25 +41,6 @@ async function signIn(services: Services, key: string): Promise<CensusEntry[]> {
 async function workstation(name: string): Promise<Services> {
   const config = loadConfig({ CHEVET_DATA_DIR: path.join(dir, name), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') })
   return composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
-}
-
-/** A real PDF from pdfmake in Node (the renderer lays the letter out in the app; the signature needs a PDF). */
-async function samplePdf(): Promise<string> {
-  const require = createRequire(import.meta.url)
-  const pdfmake = require('pdfmake') as {
-    virtualfs: { writeFileSync(name: string, data: Buffer): void }
-    setFonts(fonts: object): void
-    setUrlAccessPolicy(policy: () => boolean): void
-    setLocalAccessPolicy(policy: () => boolean): void
-    createPdf(doc: object): { getBuffer(): Promise<Buffer> }
-  }
-  const ttf = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf')
-  pdfmake.virtualfs.writeFileSync('DejaVuSans.ttf', readFileSync(path.join(ttf, 'DejaVuSans.ttf')))
-  pdfmake.setFonts({ Exchange: { normal: 'DejaVuSans.ttf', bold: 'DejaVuSans.ttf', italics: 'DejaVuSans.ttf', bolditalics: 'DejaVuSans.ttf' } })
-  pdfmake.setUrlAccessPolicy(() => false)
-  pdfmake.setLocalAccessPolicy(() => false)
-  const buffer = await pdfmake.createPdf({ content: ['Lettre de liaison à la sortie'], defaultStyle: { font: 'Exchange' } }).getBuffer()
-  return buffer.toString('base64')
 }
 
 /** What the doctor types for an item the chart did not give (the e2e does it in the form). */
@@ -114,7 +95,7 @@ describe('letters between workstations', () => {
     await waitFor(async () => (prefill = await value<Prefill>(ward, 'letters.prefill', { patientId })).content.treatments.length > 0, 60_000, 200)
     const draft = await value<Letter>(ward, 'letters.save', { patientId, content: complete(prefill!.content, prefill!.missing) })
     expect(draft.missing).toEqual([])
-    signed = await value<Letter>(ward, 'letters.sign', { letterId: draft.id, pdf: await samplePdf() })
+    signed = await value<Letter>(ward, 'letters.sign', { letterId: draft.id, pdf: Buffer.from(await samplePdf('Lettre de liaison à la sortie')).toString('base64') })
     expect(signed.status).toBe('signee')
 
     const search = `DocumentReference?subject=Patient/${patientId}&_tag=urn:chevet:tag|lettre-de-liaison-circuit`
