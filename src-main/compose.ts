@@ -136,7 +136,9 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     central,
     session,
     active,
-    forPatient: (patientId) => admitPatient(store.db, active(), patientId, (who, id) => btg.active(who, id) !== null),
+    // A patient discharged from my units stays in my care as long as this workstation keeps his data.
+    forPatient: (patientId) =>
+      admitPatient(store.db, active(), patientId, (who, id) => btg.active(who, id) !== null, config.cacheRetentionHours),
   }
   const btg = createBtgService({
     db: store.db,
@@ -153,7 +155,8 @@ export async function composeServices(options: ComposeOptions): Promise<Services
     if (!patientId || !user) return 'care'
     const unitIds = user.units.map((unit) => unit.id)
     const btgActive = (id: string) => btg.active(user.practitionerId, id) !== null
-    return admission({ db: store.db, practitionerId: user.practitionerId, unitIds, btgActive }, patientId) === 'btg' ? 'btg' : 'care'
+    const dischargedSince = new Date(Date.now() - config.cacheRetentionHours * 3_600_000).toISOString()
+    return admission({ db: store.db, practitionerId: user.practitionerId, unitIds, btgActive, dischargedSince }, patientId) === 'btg' ? 'btg' : 'care'
   }
 
   const systemInfo: SystemInfo = {

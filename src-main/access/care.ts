@@ -1,6 +1,7 @@
 import type { PatientSummary } from '../contract'
 import { RpcFailure } from '../rpc/failure'
 import type { Database } from '../store'
+import { staysEndedIn } from '../store/cache/placement'
 import type { UserWorkspace } from '../workspace'
 import { sensitivityOf, type Sensitivity } from './sensitivity'
 
@@ -14,6 +15,11 @@ export interface CareInput {
   unitIds: readonly string[]
   /** Whether a break the glass on this patient is in force for this user now. */
   btgActive: (patientId: string) => boolean
+  /**
+   * A patient who left one of these units after this instant is still in the unit's care (the letter to send, the
+   * results that come back). Absent: only stays in progress count.
+   */
+  dischargedSince?: string
 }
 
 /**
@@ -35,12 +41,13 @@ export function onCareTeam(db: Database, patientId: string, practitionerId: stri
 }
 
 /**
- * The care relationship of DESIGN.md §9 on the workstation: a patient of my units (census), a patient whose care
- * team includes me, or a patient under a break the glass in force. Census first: a BTG on a patient who has since
+ * The care relationship of DESIGN.md §9 on the workstation: a patient of my units (census) or discharged from one
+ * of them lately, a patient whose care team includes me, or a patient under a break the glass in force. Census first: a BTG on a patient who has since
  * come to my unit is ordinary care.
  */
 export function admission(input: CareInput, patientId: string): Admission {
   if (inUnits(input.db, patientId, input.unitIds)) return 'care'
+  if (input.dischargedSince && staysEndedIn(input.db, input.unitIds, input.dischargedSince, patientId).length > 0) return 'care'
   if (onCareTeam(input.db, patientId, input.practitionerId)) return 'care'
   if (input.btgActive(patientId)) return 'btg'
   return null
@@ -64,10 +71,17 @@ export function admitPatient(
   workspace: UserWorkspace,
   patientId: string,
   btgActive: (practitionerId: string, patientId: string) => boolean,
+  afterDischargeHours = 0,
 ): UserWorkspace {
   const { user } = workspace
   const admitted = admission(
-    { db, practitionerId: user.practitionerId, unitIds: user.units.map((u) => u.id), btgActive: (id) => btgActive(user.practitionerId, id) },
+    {
+      db,
+      practitionerId: user.practitionerId,
+      unitIds: user.units.map((u) => u.id),
+      btgActive: (id) => btgActive(user.practitionerId, id),
+      ...(afterDischargeHours > 0 ? { dischargedSince: new Date(Date.now() - afterDischargeHours * 3_600_000).toISOString() } : {}),
+    },
     patientId,
   )
   if (!admitted) throw new RpcFailure('BREAK_GLASS_REQUIRED', 'patient outside your care: break the glass to open the chart')

@@ -41,10 +41,36 @@ const Published = z
     content: LetterContent,
   })
   .strict()
-type Published = z.infer<typeof Published>
+export type Published = z.infer<typeof Published>
 
 function base64(value: string | Uint8Array): string {
   return Buffer.from(value).toString('base64')
+}
+
+/** The DocumentReference that carries a signed version between workstations (see the module's comment). */
+export function circuitDocument(published: Published, pdf: Uint8Array, signerId: string, encounterId: string | null): DocumentReference {
+  const encounter = published.encounterId ?? encounterId
+  return {
+    resourceType: 'DocumentReference',
+    meta: { tag: [{ ...LETTER_CIRCUIT_TAG }] },
+    identifier: [
+      { system: WRITE_IDENTIFIER_SYSTEM, value: `${published.id}-letter` },
+      { system: LETTER_IDENTIFIER_SYSTEM, value: published.id },
+    ],
+    status: 'current',
+    docStatus: 'final',
+    type: { coding: [{ ...LOINC_LDL }], text: 'Lettre de liaison' },
+    subject: { reference: `Patient/${published.patientId}` },
+    date: published.signedAt,
+    author: [{ reference: `Practitioner/${signerId}`, display: published.signedBy }],
+    authenticator: { reference: `Practitioner/${signerId}` },
+    description: `Lettre de liaison signée, version ${published.version}`,
+    ...(encounter ? { context: { encounter: [{ reference: `Encounter/${encounter}` }] } } : {}),
+    content: [
+      { attachment: { contentType: 'application/pdf', data: base64(pdf), title: `Lettre de liaison signée — version ${published.version}`, creation: published.signedAt } },
+      { attachment: { contentType: LETTER_JSON, data: base64(JSON.stringify(published)) } },
+    ],
+  }
 }
 
 /** Queues the signed version for the central, in the caller's transaction (see handlers: with markSigned). */
@@ -69,27 +95,7 @@ export function publishSignedLetter(
   }
   const writeId = `${letter.id}-letter`
   return queueCreates(db, { key: `${letter.id}-publish`, kind: 'letters.publish', patientId: letter.patientId, now: input.now }, (encounterId) => {
-    const document: DocumentReference = {
-      resourceType: 'DocumentReference',
-      meta: { tag: [{ ...LETTER_CIRCUIT_TAG }] },
-      identifier: [
-        { system: WRITE_IDENTIFIER_SYSTEM, value: writeId },
-        { system: LETTER_IDENTIFIER_SYSTEM, value: letter.id },
-      ],
-      status: 'current',
-      docStatus: 'final',
-      type: { coding: [{ ...LOINC_LDL }], text: 'Lettre de liaison' },
-      subject: { reference: `Patient/${letter.patientId}` },
-      date: published.signedAt,
-      author: [{ reference: `Practitioner/${input.signer.practitionerId}`, display: published.signedBy }],
-      authenticator: { reference: `Practitioner/${input.signer.practitionerId}` },
-      description: `Lettre de liaison signée, version ${letter.version}`,
-      ...((published.encounterId ?? encounterId) ? { context: { encounter: [{ reference: `Encounter/${published.encounterId ?? encounterId}` }] } } : {}),
-      content: [
-        { attachment: { contentType: 'application/pdf', data: base64(input.pdf), title: `Lettre de liaison signée — version ${letter.version}`, creation: published.signedAt } },
-        { attachment: { contentType: LETTER_JSON, data: base64(JSON.stringify(published)) } },
-      ],
-    }
+    const document = circuitDocument(published, input.pdf, input.signer.practitionerId, encounterId)
     const url = `urn:uuid:${letter.id}`
     return [
       { fullUrl: url, resource: document, request: { method: 'POST', url: 'DocumentReference', ifNoneExist: `identifier=${WRITE_IDENTIFIER_SYSTEM}|${writeId}` } },

@@ -7,6 +7,7 @@ import { missingItems } from './model'
 import { prefillLetter } from './prefill'
 import { LetterStoreError, getLetter, letterOrigin, listLetters, markSigned, moveLetter, recordDelivery, saveLetter, signedPdf } from './repository'
 import type { LetterPlugs } from './seams'
+import { staysEndedIn } from '../store/cache/placement'
 
 type LetterMethods = LetterMethodName
 
@@ -72,14 +73,20 @@ export function letterHandlers(ctx: FeatureContext, plugs: LetterPlugs = {}): Fe
       // Signed letters published from other workstations, for the patients of the units asked (discharged ones
       // included: their letter is what the queue is for).
       const wanted = params.unitId ? [params.unitId] : units
+      const since = new Date(Date.now() - ctx.config.cacheRetentionHours * 3_600_000).toISOString()
       const patientIds = params.patientId
         ? [params.patientId]
         : wanted.length === 0
           ? []
-          : (db()
-              .prepare(`SELECT patient_id FROM administrative WHERE unit_id IN (${wanted.map(() => '?').join(', ')})`)
-              .pluck()
-              .all(...wanted) as string[])
+          : [
+              ...new Set([
+                ...(db()
+                  .prepare(`SELECT patient_id FROM administrative WHERE unit_id IN (${wanted.map(() => '?').join(', ')})`)
+                  .pluck()
+                  .all(...wanted) as string[]),
+                ...staysEndedIn(db(), wanted, since).map((stay) => stay.patientId),
+              ]),
+            ]
       if (patientIds.length > 0) await withinWait(importPublishedLetters(db(), workspace.central, patientIds, ctx.log))
       return {
         letters: listLetters(db(), {

@@ -105,6 +105,11 @@ export async function syncCensus(options: {
   subtree: Map<string, string[]>
   now: string
   log: Logger
+  /**
+   * Stays of these units that ended after this instant are read too (with their patients): the unit still cares for
+   * those patients — the letter to send, the results that come back — even on a workstation that never saw them.
+   */
+  dischargedSince?: string
 }): Promise<{ patientIds: string[]; changed: Set<string>; count: number }> {
   const { db, central, unitIds, subtree, now, log } = options
   const present = new Set<string>()
@@ -131,6 +136,23 @@ export async function syncCensus(options: {
       count += result.count
       logRefused(log, result.refused)
       for (const id of result.patientIds) changed.add(id)
+    }
+  }
+  if (options.dischargedSince) {
+    for (const unitId of unitIds) {
+      for (const ids of chunks(subtree.get(unitId) ?? [unitId], 60)) {
+        const stream = central.searchAll<Encounter>('Encounter', {
+          status: 'finished',
+          location: ids.join(','),
+          date: `ge${options.dischargedSince}`,
+          _include: 'Encounter:subject',
+          _count: '1000',
+        })
+        const result = await ingest(db, stream, now)
+        count += result.count
+        logRefused(log, result.refused)
+        for (const id of result.patientIds) changed.add(id)
+      }
     }
   }
   const stale = cachedStaysIn(db, unitIds).filter((s) => !encounters.has(s.encounterId))

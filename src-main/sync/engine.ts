@@ -228,7 +228,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // The access journal goes to the central every round; a refusal leaves it for the next one, without failing this.
       await exportJournal({ db, central, log, now })
       const subtree = await syncLocations(db, central, units, at)
-      const censusResult = await syncCensus({ db, central, unitIds: units, subtree, now: at, log })
+      const dischargedSince = new Date(Date.parse(at) - (options.retentionHours ?? cache.DEFAULT_RETENTION_HOURS) * 3_600_000).toISOString()
+      const censusResult = await syncCensus({ db, central, unitIds: units, subtree, now: at, log, dischargedSince })
       report.resources += censusResult.count
       report.patients = censusResult.patientIds.length
       if (censusResult.changed.size > 0) {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { parseSearchRequest } from '@medplum/core'
-import type { DocumentReference, Provenance } from '@medplum/fhirtypes'
+import type { DocumentReference, Encounter, Provenance } from '@medplum/fhirtypes'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeServices, type Services } from '../../src-main/compose'
 import { loadConfig } from '../../src-main/config'
@@ -15,8 +15,9 @@ import { samplePdf } from '../fixtures/sample-pdf'
 import { waitFor } from '../fixtures/sync/training'
 
 // Two workstations on one training central, each with its own encrypted store: the doctor signs a lettre de liaison
-// on the ward's workstation; the secretary's workstation, which never saw the draft, finds the signed letter in
-// her queue — the very PDF that was signed — and the central holds it once, with its Provenance.
+// on the ward's workstation and the patient goes home; the secretary's workstation, which never saw the patient
+// nor the draft, finds the signed letter in her queue — the very PDF that was signed — and may send it: a patient
+// discharged from her unit is still in its care. The central holds the letter once, with its Provenance.
 
 let dir: string
 let central: TrainingCentral
@@ -114,8 +115,19 @@ describe('letters between workstations', () => {
     expect(provenance[0]!.agent[0]!.who?.reference).toBe('Practitioner/pra-medecin')
   })
 
-  it('the secretary’s workstation, which never saw the draft, lists the signed letter with the PDF that was signed', async () => {
+  it('the secretary’s workstation, which never saw the patient, lists the signed letter once he went home', async () => {
+    // The discharge, as the central's admissions would record it.
+    const stay = centralSearch<Encounter>(`Encounter?subject=Patient/${signed.patientId}&status=in-progress`)[0]!
+    const end = new Date().toISOString()
+    await central.fhir.repo.updateResource<Encounter>({
+      ...stay,
+      status: 'finished',
+      period: { ...stay.period, end },
+      location: (stay.location ?? []).map((place) => ({ ...place, status: 'completed' as const })),
+    })
     await signIn(office, 'secretaire')
+    const census = await value<{ entries: CensusEntry[] }>(office, 'census.list', {})
+    expect(census.entries.map((e) => e.patient.id)).not.toContain(signed.patientId)
     const queue = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
     const mine = queue.letters.find((l) => l.id === signed.id)
     expect(mine).toMatchObject({ status: 'signee', version: 1, patientId: signed.patientId, signedBy: signed.signedBy })
@@ -124,6 +136,9 @@ describe('letters between workstations', () => {
     expect(here.pdf).toBe(there.pdf)
     const recipients = await value<{ recipients: { kind: string }[] }>(office, 'letters.recipients', { letterId: signed.id })
     expect(recipients.recipients.map((r) => r.kind)).toContain('medecin-traitant')
+    // The doctor's workstation, once its census has seen the discharge, still opens the letter of her patient.
+    await waitFor(async () => !(await value<{ entries: CensusEntry[] }>(ward, 'census.list', {})).entries.some((e) => e.patient.id === signed.patientId), 60_000, 500)
+    expect((await value<Letter>(ward, 'letters.get', { letterId: signed.id })).status).toBe('signee')
     // Listing again imports nothing new and keeps one entry per letter.
     const again = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
     expect(again.letters.filter((l) => l.id === signed.id)).toHaveLength(1)

@@ -70,14 +70,21 @@ function vital(id: string, patientId: string, code: string, display: string, val
   }
 }
 
-function stay(id: string, patientId: string, location: string, status: 'in-progress' | 'finished'): Resource {
+const DAY_MS = 24 * 3_600_000
+
+/** A stay; a finished one ended `endedDaysAgo` days before now (the care relationship lasts 7 days after it). */
+function stay(id: string, patientId: string, location: string, status: 'in-progress' | 'finished', endedDaysAgo = 30): Resource {
+  const end = new Date(Date.now() - endedDaysAgo * DAY_MS)
   return {
     resourceType: 'Encounter',
     id,
     status,
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
     subject: { reference: `Patient/${patientId}` },
-    period: { start: '2026-11-18T10:00:00+01:00', ...(status === 'finished' ? { end: '2026-11-19T10:00:00+01:00' } : {}) },
+    period:
+      status === 'finished'
+        ? { start: new Date(end.getTime() - 5 * DAY_MS).toISOString(), end: end.toISOString() }
+        : { start: '2026-11-18T10:00:00+01:00' },
     location: [{ location: { reference: `Location/${location}` }, status: status === 'finished' ? 'completed' : 'active' }],
   }
 }
@@ -109,10 +116,12 @@ const FIXTURES: Resource[] = [
   patient('p-lefevre', 'LEFÈVRE', ['Jean-François'], 'male', '1951-07-01'),
   patient('p-zoe', 'BÉRANGER', ['Zoé'], 'female', '2022-05-30'),
   patient('p-eloise', "D'ARC", ['Éloïse'], 'female', '1980-01-15'),
+  patient('p-paul', 'MOREAU', ['Paul'], 'male', '1975-09-02'),
   stay('enc-helene', 'p-helene', 'bed-cardio-101a', 'in-progress'),
   stay('enc-lefevre', 'p-lefevre', 'unit-cardio', 'in-progress'),
   stay('enc-zoe', 'p-zoe', 'unit-pedia', 'in-progress'),
-  stay('enc-eloise', 'p-eloise', 'unit-cardio', 'finished'),
+  stay('enc-eloise', 'p-eloise', 'unit-cardio', 'finished', 30),
+  stay('enc-paul', 'p-paul', 'bed-cardio-101a', 'finished', 1),
   vital('obs-helene-hr', 'p-helene', '8867-4', 'Fréquence cardiaque', 72, '/min'),
   vital('obs-helene-temp', 'p-helene', '8310-5', 'Température corporelle', 37.2, 'Cel'),
   vital('obs-lefevre-hr', 'p-lefevre', '8867-4', 'Fréquence cardiaque', 88, '/min'),
@@ -461,7 +470,9 @@ describe('training central FHIR server', () => {
     expect((await call('GET', '/Patient/p-helene')).status).toBe(200) // stay recorded at bed level
     expect((await call('GET', '/Patient/p-zoe')).status).toBe(403)
     expect((await call('GET', '/Observation/obs-zoe-temp')).status).toBe(403)
-    expect((await call('GET', '/Patient/p-eloise')).status).toBe(403) // stay finished
+    expect((await call('GET', '/Patient/p-eloise')).status).toBe(403) // stay finished a month ago
+    expect((await call('GET', '/Patient/p-paul')).status).toBe(200) // discharged yesterday: letter, late results
+    expect((await call('GET', '/Patient/p-paul', { token: 'test-pedia' })).status).toBe(403)
     expect((await call('POST', '/Observation', { body: newVital('p-zoe', 120) })).status).toBe(403)
     expect((await call('GET', '/Patient/p-zoe', { token: 'test-pedia' })).status).toBe(200)
     expect((await call('GET', '/Location/unit-pedia')).status).toBe(200) // not patient data
@@ -469,7 +480,7 @@ describe('training central FHIR server', () => {
     expect((await call('PUT', '/Location/unit-pedia', { body: renamed })).status).toBe(403)
 
     const patients = await call<Bundle>('GET', '/Patient')
-    expect(ids(patients.body).sort()).toEqual(['p-helene', 'p-lefevre'])
+    expect(ids(patients.body).sort()).toEqual(['p-helene', 'p-lefevre', 'p-paul'])
     const observations = await call<Bundle>('GET', '/Observation?_count=1000')
     const subjects = new Set(observations.body.entry?.map((e) => (e.resource as Observation).subject?.reference))
     expect([...subjects].sort()).toEqual(['Patient/p-helene', 'Patient/p-lefevre'])

@@ -63,6 +63,25 @@ describe('care relationship', () => {
     expect(onCareTeam(temp.store.db, 'p-other', 'pra-someone-else')).toBe(false)
   })
 
+  it('keeps a patient discharged from my unit in my care within the window, not after it nor from another unit', () => {
+    // Finished stays end 2026-11-21T08:00Z (fixture); the bed named last is in the unit.
+    upsertResources(
+      temp.store.db,
+      [
+        patient({ id: 'p-home', family: 'MOREAU', given: ['Paul'], birthDate: '1975-09-02', ipp: '900004' }),
+        stay('e-home', 'p-home', 'CARDIO', 'CARDIO-102-1', 'finished', '2026-11-18T08:00:00Z'),
+        patient({ id: 'p-left-chir', family: 'BLANC', given: ['Lise'], birthDate: '1969-04-04', ipp: '900005' }),
+        stay('e-left-chir', 'p-left-chir', 'CHIR', 'CHIR-102-1', 'finished', '2026-11-18T08:00:00Z'),
+      ],
+      { now: NOW },
+    )
+    const since = (iso: string) => ({ ...input(), dischargedSince: iso })
+    expect(admission(since('2026-11-21T07:59:59Z'), 'p-home')).toBe('care')
+    expect(admission(since('2026-11-21T08:00:01Z'), 'p-home')).toBeNull()
+    expect(admission(input(), 'p-home')).toBeNull()
+    expect(admission(since('2026-11-20T00:00:00Z'), 'p-left-chir')).toBeNull()
+  })
+
   it('refuses with BREAK_GLASS_REQUIRED outside care', () => {
     const workspace = { user: { practitionerId: 'pra-nurse', units: [{ id: 'CARDIO', name: 'Cardiologie' }] } } as unknown as UserWorkspace
     expect(admitPatient(temp.store.db, workspace, 'p-mine', () => false)).toBe(workspace)
@@ -112,5 +131,22 @@ describe('break the glass reason', () => {
     expect(BtgBeginParams.safeParse({ patientId: 'p', reason: 'autre', justification: 'Appel du SAMU' }).success).toBe(true)
     expect(BtgBeginParams.safeParse({ patientId: 'p', reason: 'autre', justification: 'x'.repeat(501) }).success).toBe(false)
     expect(BtgBeginParams.safeParse({ patientId: 'p', reason: 'curiosite' }).success).toBe(false)
+  })
+})
+
+describe('the training central’s care after discharge', () => {
+  it('keeps a finished stay in its unit for the window after the discharge, then lets it go', async () => {
+    const { CareUnitIndex } = await import('../../src-main/training/fhir-server/care-units')
+    let now = Date.parse('2026-11-23T10:00:00Z')
+    const index = new CareUnitIndex(7 * 24 * 3_600_000, () => now)
+    for (const location of unitTree('CARDIO', 'Cardiologie', 1)) index.onWrite(undefined, location)
+    const home = stay('e-home', 'p-home', 'CARDIO', 'CARDIO-101-1', 'finished')
+    home.period = { start: '2026-11-18T08:00:00Z', end: '2026-11-20T10:00:00Z' }
+    index.onWrite(undefined, home)
+    expect([...index.patientsInUnits(new Set(['CARDIO']))]).toEqual(['p-home'])
+    expect(index.unitsOfPatient('p-home').has('CARDIO')).toBe(true)
+    now = Date.parse('2026-11-27T10:00:01Z')
+    expect([...index.patientsInUnits(new Set(['CARDIO']))]).toEqual([])
+    expect(index.unitsOfPatient('p-home').size).toBe(0)
   })
 })

@@ -126,3 +126,47 @@ export function patientsPlacedIn(db: Database, unitIds: readonly string[]): stri
   }
   return out
 }
+
+/** A finished stay: where it ended (the unit of its last place) and when. */
+export interface EndedStay {
+  patientId: string
+  encounterId: string
+  unitId: string | null
+  endedAt: string
+}
+
+function endedStay(db: Database, row: { patient_id: string; json: string }): EndedStay | null {
+  const encounter = JSON.parse(row.json) as Encounter
+  const endedAt = normalizeInstant(encounter.period?.end)
+  if (!endedAt || !encounter.id) return null
+  // Every place of a finished stay is completed: the last one named is the one the patient left from.
+  const last = referencedId(encounter.location?.at(-1)?.location, 'Location')
+  const chain = last ? lineage(db, last) : []
+  const unitId = chain.find((l) => l.physical_type === 'wa')?.id ?? chain.at(-1)?.id ?? last ?? null
+  return { patientId: row.patient_id, encounterId: encounter.id, unitId, endedAt }
+}
+
+/** A coarse bound for the SQL filter (ends are written with any offset): the exact one is applied after. */
+function dayBefore(instant: string): string {
+  const ms = Date.parse(instant)
+  return Number.isNaN(ms) ? instant.slice(0, 10) : new Date(ms - 86_400_000).toISOString().slice(0, 10)
+}
+
+/**
+ * Stays that ended since `since` in one of these units, newest first: the patients a unit's team still cares for
+ * after the discharge (the letter to send, the results that come back), as long as the cache keeps them.
+ */
+export function staysEndedIn(db: Database, unitIds: readonly string[], since: string, patientId?: string): EndedStay[] {
+  if (unitIds.length === 0) return []
+  const rows = sql(
+    db,
+    `SELECT patient_id, json FROM encounter
+     WHERE status = 'finished' AND patient_id IS NOT NULL AND (? IS NULL OR patient_id = ?)
+       AND json_extract(json, '$.period.end') >= ?
+     ORDER BY json_extract(json, '$.period.end') DESC LIMIT 1000`,
+  ).all(patientId ?? null, patientId ?? null, dayBefore(since)) as { patient_id: string; json: string }[]
+  const wanted = new Set(unitIds)
+  return rows
+    .map((row) => endedStay(db, row))
+    .filter((stay): stay is EndedStay => stay !== null && stay.endedAt >= since && stay.unitId !== null && wanted.has(stay.unitId))
+}

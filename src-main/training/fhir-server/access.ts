@@ -47,8 +47,8 @@ export const AUDIT_READER_ROLES: ReadonlySet<string> = new Set(['dpo'])
 
 /**
  * The care relationship of DESIGN.md §9 as the training central enforces it: a user reaches a patient's data only
- * while the patient has an in-progress Encounter located in one of the user's units (or a room or bed below it),
- * or when `allowPatient` grants it.
+ * while the patient has an in-progress Encounter located in one of the user's units (or a room or bed below it), or
+ * left one less than CARE_AFTER_DISCHARGE_MS ago (letter, late results), or when `allowPatient` grants it.
  */
 export class PatientAccess {
   private readonly units: ReadonlySet<string>
