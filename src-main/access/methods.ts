@@ -160,6 +160,10 @@ export const METHOD_REQUIREMENTS: Classification = {
     note: 'Destinataires d’une lettre avec leur adresse MSSanté (annuaire de la centrale), le résultat de chaque envoi et du dépôt DMP.',
   },
   'letters.signedPdf': { requires: [read('identite'), read('documents')] },
+  'letters.discharges': {
+    requires: [read('identite'), read('administratif'), read('documents')],
+    note: 'Sorties récentes de mes unités sans lettre de liaison sur ce poste (liste du jour du secrétariat).',
+  },
   'records.cim10.search': 'none',
   'records.substances.search': 'none',
   'records.rights': 'none',

@@ -37,10 +37,31 @@ export type DmpDeposit = z.infer<typeof DmpDeposit>
 
 const LetterRef = z.object({ letterId: LetterId }).strict()
 
+/** A discharge from one of the user's units for which no lettre de liaison exists yet on this workstation. */
+export const DischargeWithoutLetter = z.object({
+  patientId: ResourceId,
+  encounterId: ResourceId,
+  /** Null for a sensitive patient: the page says « Patient confidentiel », as the census does. */
+  familyName: z.string().nullable(),
+  givenName: z.string().nullable(),
+  unitId: z.string().nullable(),
+  dischargedAt: z.string(),
+})
+export type DischargeWithoutLetter = z.infer<typeof DischargeWithoutLetter>
+
 export const letterQueueMethods = {
   'letters.recipients': method({
     params: LetterRef,
     result: z.object({ letterId: LetterId, patientId: ResourceId, recipients: z.array(LetterRecipient), dmp: DmpDeposit.nullable() }),
+    access: 'session',
+  }),
+  /**
+   * The daily list's other half: stays of the user's units that ended lately (as long as the workstation keeps them)
+   * and have no letter here at all — the letters that exist and were not sent that day come from `letters.list`.
+   */
+  'letters.discharges': method({
+    params: z.object({ unitId: ResourceId.optional() }).strict(),
+    result: z.object({ discharges: z.array(DischargeWithoutLetter) }),
     access: 'session',
   }),
   /** The signed PDF/A (PAdES) as stored at signature, base64: what was sent is what is printed. */

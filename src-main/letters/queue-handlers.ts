@@ -1,4 +1,6 @@
-import type { DmpDeposit, LetterRecipient } from '../contract'
+import type { DischargeWithoutLetter, DmpDeposit, LetterRecipient } from '../contract'
+import { cachedSensitivity } from '../access/care'
+import { staysEndedIn } from '../store/cache/placement'
 import { RpcFailure } from '../rpc/failure'
 import type { FeatureContext, FeatureHandlers } from '../rpc/feature'
 import { letterSources, recipientsOf } from './plugs'
@@ -14,7 +16,7 @@ interface DeliveryRow {
 }
 
 /** The secretary's queue: recipients with their directory address and delivery outcome, and the signed PDF to print. */
-export function letterQueueHandlers(ctx: FeatureContext): FeatureHandlers<'letters.recipients' | 'letters.signedPdf'> {
+export function letterQueueHandlers(ctx: FeatureContext): FeatureHandlers<'letters.recipients' | 'letters.signedPdf' | 'letters.discharges'> {
   const letterFor = (letterId: string) => {
     let letter
     try {
@@ -26,6 +28,35 @@ export function letterQueueHandlers(ctx: FeatureContext): FeatureHandlers<'lette
     return { letter, workspace: ctx.forPatient(letter.patientId) }
   }
   return {
+    'letters.discharges': (params) => {
+      const units = ctx.active().user.units.map((u) => u.id)
+      if (params.unitId && !units.includes(params.unitId)) throw new RpcFailure('FORBIDDEN', 'not one of your units')
+      const db = ctx.store.db
+      const since = new Date(Date.now() - ctx.config.cacheRetentionHours * 3_600_000).toISOString()
+      // A letter of that stay, or one written for the patient since the stay began, counts: its sending is judged by the queue.
+      const hasLetter = db.prepare(
+        `SELECT 1 FROM letter WHERE patient_id = ? AND (encounter_id = ? OR created_at >= ?) LIMIT 1`,
+      )
+      const name = db.prepare('SELECT family_name, given_name FROM identity WHERE patient_id = ?')
+      const discharges: DischargeWithoutLetter[] = []
+      const seen = new Set<string>()
+      for (const stay of staysEndedIn(db, params.unitId ? [params.unitId] : units, since)) {
+        if (seen.has(stay.encounterId)) continue
+        seen.add(stay.encounterId)
+        if (hasLetter.get(stay.patientId, stay.encounterId, stay.startedAt ?? stay.endedAt)) continue
+        const identity = name.get(stay.patientId) as { family_name: string; given_name: string } | undefined
+        const masked = cachedSensitivity(db, stay.patientId).length > 0
+        discharges.push({
+          patientId: stay.patientId,
+          encounterId: stay.encounterId,
+          familyName: masked ? null : (identity?.family_name ?? null),
+          givenName: masked ? null : (identity?.given_name ?? null),
+          unitId: stay.unitId,
+          dischargedAt: stay.endedAt,
+        })
+      }
+      return { discharges }
+    },
     'letters.recipients': async (params) => {
       const { letter, workspace } = letterFor(params.letterId)
       const rows = ctx.store.db

@@ -17,7 +17,8 @@ import { waitFor } from '../fixtures/sync/training'
 // Two workstations on one training central, each with its own encrypted store: the doctor signs a lettre de liaison
 // on the ward's workstation and the patient goes home; the secretary's workstation, which never saw the patient
 // nor the draft, finds the signed letter in her queue — the very PDF that was signed — and may send it: a patient
-// discharged from her unit is still in its care. The central holds the letter once, with its Provenance.
+// discharged from her unit is still in its care. Another patient sent home without a letter is on her daily list.
+// The central holds the letter once, with its Provenance.
 
 let dir: string
 let central: TrainingCentral
@@ -83,6 +84,8 @@ afterAll(async () => {
 
 describe('letters between workstations', () => {
   let signed: Letter
+  /** Another patient of the unit, sent home with no letter written. */
+  let forgotten = ''
 
   function centralSearch<T>(query: string): T[] {
     return central.fhir.repo.searchPage(parseSearchRequest(query)).matches as T[]
@@ -90,7 +93,9 @@ describe('letters between workstations', () => {
 
   it('the doctor signs on the ward’s workstation: the signed version is published to the central with its Provenance', async () => {
     const census = await signIn(ward, 'medecin')
-    const patientId = census.find((e) => e.patient.unit?.name === 'Cardiologie')!.patient.id
+    const cardiology = census.filter((e) => e.patient.unit?.name === 'Cardiologie' && !e.patient.sensitivity?.length)
+    const patientId = cardiology[0]!.patient.id
+    forgotten = cardiology[1]!.patient.id
     type Prefill = { content: LetterContent; missing: MissingItem[] }
     let prefill: Prefill | undefined
     await waitFor(async () => (prefill = await value<Prefill>(ward, 'letters.prefill', { patientId })).content.treatments.length > 0, 60_000, 200)
@@ -116,26 +121,33 @@ describe('letters between workstations', () => {
   })
 
   it('the secretary’s workstation, which never saw the patient, lists the signed letter once he went home', async () => {
-    // The discharge, as the central's admissions would record it.
-    const stay = centralSearch<Encounter>(`Encounter?subject=Patient/${signed.patientId}&status=in-progress`)[0]!
-    const end = new Date().toISOString()
-    await central.fhir.repo.updateResource<Encounter>({
-      ...stay,
-      status: 'finished',
-      period: { ...stay.period, end },
-      location: (stay.location ?? []).map((place) => ({ ...place, status: 'completed' as const })),
-    })
+    // The discharges, as the central's admissions would record them.
+    for (const patientId of [signed.patientId, forgotten]) {
+      const stay = centralSearch<Encounter>(`Encounter?subject=Patient/${patientId}&status=in-progress`)[0]!
+      await central.fhir.repo.updateResource<Encounter>({
+        ...stay,
+        status: 'finished',
+        period: { ...stay.period, end: new Date().toISOString() },
+        location: (stay.location ?? []).map((place) => ({ ...place, status: 'completed' as const })),
+      })
+    }
     await signIn(office, 'secretaire')
     const census = await value<{ entries: CensusEntry[] }>(office, 'census.list', {})
     expect(census.entries.map((e) => e.patient.id)).not.toContain(signed.patientId)
-    const queue = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
-    const mine = queue.letters.find((l) => l.id === signed.id)
+    // Her first sync round reads the stays that ended lately; the queue then brings the letter from the central.
+    let mine: LetterSummary | undefined
+    await waitFor(async () => (mine = (await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})).letters.find((l) => l.id === signed.id)) !== undefined, 30_000, 500)
     expect(mine).toMatchObject({ status: 'signee', version: 1, patientId: signed.patientId, signedBy: signed.signedBy })
     const here = await value<{ pdf: string }>(office, 'letters.signedPdf', { letterId: signed.id })
     const there = await value<{ pdf: string }>(ward, 'letters.signedPdf', { letterId: signed.id })
     expect(here.pdf).toBe(there.pdf)
     const recipients = await value<{ recipients: { kind: string }[] }>(office, 'letters.recipients', { letterId: signed.id })
     expect(recipients.recipients.map((r) => r.kind)).toContain('medecin-traitant')
+    // The daily list: the patient sent home with no letter is named; the one whose letter exists is judged by the queue.
+    const { discharges } = await value<{ discharges: { patientId: string; familyName: string | null; dischargedAt: string }[] }>(office, 'letters.discharges', {})
+    expect(discharges.map((d) => d.patientId)).toContain(forgotten)
+    expect(discharges.map((d) => d.patientId)).not.toContain(signed.patientId)
+    expect(discharges.find((d) => d.patientId === forgotten)!.familyName).toBeTruthy()
     // The doctor's workstation, once its census has seen the discharge, still opens the letter of her patient.
     await waitFor(async () => !(await value<{ entries: CensusEntry[] }>(ward, 'census.list', {})).entries.some((e) => e.patient.id === signed.patientId), 60_000, 500)
     expect((await value<Letter>(ward, 'letters.get', { letterId: signed.id })).status).toBe('signee')

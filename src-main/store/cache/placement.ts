@@ -132,6 +132,7 @@ export interface EndedStay {
   patientId: string
   encounterId: string
   unitId: string | null
+  startedAt: string | null
   endedAt: string
 }
 
@@ -143,7 +144,7 @@ function endedStay(db: Database, row: { patient_id: string; json: string }): End
   const last = referencedId(encounter.location?.at(-1)?.location, 'Location')
   const chain = last ? lineage(db, last) : []
   const unitId = chain.find((l) => l.physical_type === 'wa')?.id ?? chain.at(-1)?.id ?? last ?? null
-  return { patientId: row.patient_id, encounterId: encounter.id, unitId, endedAt }
+  return { patientId: row.patient_id, encounterId: encounter.id, unitId, startedAt: normalizeInstant(encounter.period?.start), endedAt }
 }
 
 /** A coarse bound for the SQL filter (ends are written with any offset): the exact one is applied after. */
