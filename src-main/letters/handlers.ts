@@ -1,3 +1,4 @@
+import { withinWait } from '../central/wait'
 import type { LetterMethodName } from '../contract'
 import { RpcFailure } from '../rpc/failure'
 import type { FeatureContext, FeatureHandlers } from '../rpc/feature'
@@ -10,20 +11,6 @@ import type { LetterPlugs } from './seams'
 import { staysEndedIn } from '../store/cache/placement'
 
 type LetterMethods = LetterMethodName
-
-/** A queue waits this long for the letters other workstations published before it lists what it holds. */
-const CENTRAL_WAIT_MS = 4_000
-
-async function withinWait(work: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, CENTRAL_WAIT_MS)))])
-  } catch {
-    // Offline or refused: the queue lists what this workstation holds.
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 function storeCall<T>(call: () => T): T {
   try {
@@ -87,7 +74,8 @@ export function letterHandlers(ctx: FeatureContext, plugs: LetterPlugs = {}): Fe
                 ...staysEndedIn(db(), wanted, since).map((stay) => stay.patientId),
               ]),
             ]
-      if (patientIds.length > 0) await withinWait(importPublishedLetters(db(), workspace.central, patientIds, ctx.log))
+      // Offline or refused: the queue lists what this workstation holds.
+      if (patientIds.length > 0) await withinWait(importPublishedLetters(db(), workspace.central, patientIds, ctx.log)).catch(() => undefined)
       return {
         letters: listLetters(db(), {
           ...(params.status ? { status: params.status } : {}),

@@ -1,5 +1,6 @@
 import type { DocumentReference } from '@medplum/fhirtypes'
 import type { CentralClient } from '../central/types'
+import { withinWait } from '../central/wait'
 import type { DocumentItem } from '../contract'
 import type { Database } from '../store'
 import { conceptLabel } from '../store/cache/fhir'
@@ -7,8 +8,6 @@ import { upsertResources } from '../store/cache/resources'
 import { sql } from '../store/cache/statements'
 
 const LIMIT = 100
-/** A document list waits this long for the central before the cached copy is shown. */
-const CENTRAL_WAIT_MS = 4_000
 
 function plainText(d: DocumentReference): string | null {
   for (const content of d.content ?? []) {
@@ -54,19 +53,14 @@ export async function listDocuments(
   central: CentralClient,
   patientId: string,
 ): Promise<{ documents: DocumentItem[]; fromCache: boolean }> {
-  let timer: NodeJS.Timeout | undefined
   try {
-    const page = await Promise.race([
+    const page = await withinWait(
       central.search<DocumentReference>('DocumentReference', { subject: `Patient/${patientId}`, _count: String(LIMIT), _sort: '-date' }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('central too slow')), CENTRAL_WAIT_MS)
-      }),
-    ])
+    )
+    if (!page) return { documents: cachedDocuments(db, patientId), fromCache: true }
     upsertResources(db, page.resources)
     return { documents: cachedDocuments(db, patientId), fromCache: false }
   } catch {
     return { documents: cachedDocuments(db, patientId), fromCache: true }
-  } finally {
-    clearTimeout(timer)
   }
 }
