@@ -1,21 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import type { AuditEvent, Bundle, Patient } from '@medplum/fhirtypes'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCardAssertion } from '../../src-main/auth/assertion'
-import { composeServices, type Services } from '../../src-main/compose'
-import { loadConfig } from '../../src-main/config'
-import type { BtgGrant, CensusEntry, PatientSummary, RpcResponse } from '../../src-main/contract'
+import type { Services } from '../../src-main/compose'
+import type { BtgGrant, CensusEntry, PatientSummary } from '../../src-main/contract'
 import { createMemoryLogger } from '../../src-main/log'
-import { envKeyVault } from '../../src-main/store/key-vault'
 import { exportJournal } from '../../src-main/audit/export'
 import { btgReviewEvent } from '../../src-main/audit/access-records'
 import { loadReview } from '../../src-main/audit/review-service'
 import { createCentralClient } from '../../src-main/central'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
 import { waitFor } from '../fixtures/sync/training'
+import { openWorkstation, rpcOf } from '../fixtures/workstation'
 
 // Break the glass end to end: a workstation (composeServices) signed in with the nurse's virtual card against a
 // real training central over HTTP. The nurse (CARDIO) searches a patient of MEDINT, is refused, breaks the glass
@@ -31,15 +29,7 @@ let services: Services
 const log = createMemoryLogger()
 const started = Date.now()
 
-async function call<T>(method: string, params?: unknown): Promise<RpcResponse<T>> {
-  return (await services.dispatch({ method, ...(params === undefined ? {} : { params }) }, { origin: 'test' })) as RpcResponse<T>
-}
-
-async function value<T>(method: string, params?: unknown): Promise<T> {
-  const answer = await call<T>(method, params)
-  if (!answer.ok) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
-  return answer.value
-}
+const { call, value } = rpcOf(() => services, () => central)
 
 async function tokenOf(key: string): Promise<string> {
   const member = central.hospital.staff.find((s) => s.key === key)!
@@ -78,11 +68,7 @@ function journal(): { patient_id: string | null; purpose: string; detail: string
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'chevet-btg-'))
   central = await startTrainingCentral({ dir: path.join(dir, 'central'), hospital: { pastPatients: 40, heavyObservations: 0 }, log })
-  const config = {
-    ...loadConfig({ CHEVET_DATA_DIR: path.join(dir, 'data'), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') }),
-    btgHours: BTG_SECONDS / 3600,
-  }
-  services = await composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
+  services = await openWorkstation({ central, dir, log, config: { btgHours: BTG_SECONDS / 3600 } })
   const nurse = central.hospital.staff.find((s) => s.key === 'infirmier')!
   await value('auth.signIn', { slotId: 'virtual:infirmier', pin: nurse.pin })
   await waitFor(async () => (await value<{ entries: CensusEntry[] }>('census.list', {})).entries.length > 0, 60_000, 200)

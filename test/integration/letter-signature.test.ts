@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +13,7 @@ import { createMemoryLogger } from '../../src-main/log'
 import { createVirtualCardProvider, generateTrainingPki, type TrainingPki } from '../../src-main/training/pki'
 import { HOLDERS, createTestCa, type TestCa } from '../fixtures/cps-pki'
 import { CPS_LABELS, SOFTHSM_MODULE, cardObjects, createSoftHsm, softHsmAvailable, type SoftHsm, type TokenObject } from '../fixtures/softhsm'
+import { samplePdf } from '../fixtures/sample-pdf'
 import { doctor } from '../fixtures/training-staff'
 
 /**
@@ -119,36 +119,19 @@ function pdfsig(pdf: Uint8Array, name: string): string {
 }
 
 /** A small PDF/A-2b as pdfmake makes it (DejaVu, French text), independent of the letter layout. */
-async function renderSource(): Promise<Uint8Array> {
-  const require = createRequire(import.meta.url)
-  const pdfmake = require('pdfmake') as {
-    virtualfs: { writeFileSync(name: string, content: Buffer): void }
-    setFonts(fonts: Record<string, Record<string, string>>): void
-    setUrlAccessPolicy(policy: (url: string) => boolean): void
-    setLocalAccessPolicy(policy: (file: string) => boolean): void
-    createPdf(doc: object): { getBuffer(): Promise<Buffer> }
-  }
-  const ttf = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf')
-  for (const font of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf']) pdfmake.virtualfs.writeFileSync(font, readFileSync(path.join(ttf, font)))
-  pdfmake.setFonts({ SignatureTest: { normal: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italics: 'DejaVuSans.ttf', bolditalics: 'DejaVuSans-Bold.ttf' } })
-  pdfmake.setUrlAccessPolicy(() => false)
-  pdfmake.setLocalAccessPolicy(() => false)
-  const buffer = await pdfmake
-    .createPdf({
-      subset: 'PDF/A-2b',
-      version: '1.7',
-      tagged: true,
-      language: 'fr-FR',
-      info: { title: 'Lettre de liaison — essai de signature' },
-      defaultStyle: { font: 'SignatureTest' },
-      content: [
-        { text: 'Lettre de liaison', bold: true },
-        'Patiente hospitalisée pour « décompensation cardiaque » ; sœur présente à la sortie.',
-        { text: 'Suites à donner', pageBreak: 'before' },
-      ],
-    })
-    .getBuffer()
-  return new Uint8Array(buffer)
+function renderSource(): Promise<Uint8Array> {
+  return samplePdf({
+    subset: 'PDF/A-2b',
+    version: '1.7',
+    tagged: true,
+    language: 'fr-FR',
+    info: { title: 'Lettre de liaison — essai de signature' },
+    content: [
+      { text: 'Lettre de liaison', bold: true },
+      'Patiente hospitalisée pour « décompensation cardiaque » ; sœur présente à la sortie.',
+      { text: 'Suites à donner', pageBreak: 'before' },
+    ],
+  })
 }
 
 /** What both kinds of card must give: a signature openssl and pdfsig accept, made with the signature certificate. */

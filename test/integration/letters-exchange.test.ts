@@ -1,18 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { parseSearchRequest } from '@medplum/core'
 import type { DocumentReference, Encounter, Provenance } from '@medplum/fhirtypes'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { composeServices, type Services } from '../../src-main/compose'
-import { loadConfig } from '../../src-main/config'
-import type { CensusEntry, Letter, LetterContent, LetterSummary, MissingItem, RpcResponse } from '../../src-main/contract'
+import type { Services } from '../../src-main/compose'
+import type { CensusEntry, Letter, LetterContent, LetterSummary, MissingItem } from '../../src-main/contract'
 import { createMemoryLogger } from '../../src-main/log'
-import { envKeyVault } from '../../src-main/store/key-vault'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
 import { samplePdf } from '../fixtures/sample-pdf'
 import { waitFor } from '../fixtures/sync/training'
+import { openWorkstation, rpcOf } from '../fixtures/workstation'
 
 // Two workstations on one training central, each with its own encrypted store: the doctor signs a lettre de liaison
 // on the ward's workstation and the patient goes home; the secretary's workstation, which never saw the patient
@@ -22,28 +20,12 @@ import { waitFor } from '../fixtures/sync/training'
 
 let dir: string
 let central: TrainingCentral
-let ward: Services
-let office: Services
+let wardServices: Services
+let officeServices: Services
 const log = createMemoryLogger()
 
-async function value<T>(services: Services, method: string, params?: unknown): Promise<T> {
-  const answer = (await services.dispatch({ method, ...(params === undefined ? {} : { params }) }, { origin: 'test' })) as RpcResponse<T>
-  if (!answer.ok) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
-  return answer.value
-}
-
-async function signIn(services: Services, key: string): Promise<CensusEntry[]> {
-  const member = central.hospital.staff.find((s) => s.key === key)!
-  await value(services, 'auth.signIn', { slotId: `virtual:${key}`, pin: member.pin })
-  let entries: CensusEntry[] = []
-  await waitFor(async () => (entries = (await value<{ entries: CensusEntry[] }>(services, 'census.list', {})).entries).length > 0, 60_000, 200)
-  return entries
-}
-
-async function workstation(name: string): Promise<Services> {
-  const config = loadConfig({ CHEVET_DATA_DIR: path.join(dir, name), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') })
-  return composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
-}
+const ward = rpcOf(() => wardServices, () => central)
+const office = rpcOf(() => officeServices, () => central)
 
 /** What the doctor types for an item the chart did not give (the e2e does it in the form). */
 function complete(content: LetterContent, missing: MissingItem[]): LetterContent {
@@ -71,13 +53,13 @@ function complete(content: LetterContent, missing: MissingItem[]): LetterContent
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'chevet-letters-exchange-'))
   central = await startTrainingCentral({ dir: path.join(dir, 'central'), hospital: { pastPatients: 5, heavyObservations: 0 }, log })
-  ward = await workstation('ward')
-  office = await workstation('office')
+  wardServices = await openWorkstation({ central, dir, dataDir: 'ward', log })
+  officeServices = await openWorkstation({ central, dir, dataDir: 'office', log })
 }, 180_000)
 
 afterAll(async () => {
-  await ward?.close()
-  await office?.close()
+  await wardServices?.close()
+  await officeServices?.close()
   await central?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
@@ -92,16 +74,16 @@ describe('letters between workstations', () => {
   }
 
   it('the doctor signs on the ward’s workstation: the signed version is published to the central with its Provenance', async () => {
-    const census = await signIn(ward, 'medecin')
+    const census = await ward.signIn('medecin')
     const cardiology = census.filter((e) => e.patient.unit?.name === 'Cardiologie' && !e.patient.sensitivity?.length)
     const patientId = cardiology[0]!.patient.id
     forgotten = cardiology[1]!.patient.id
     type Prefill = { content: LetterContent; missing: MissingItem[] }
     let prefill: Prefill | undefined
-    await waitFor(async () => (prefill = await value<Prefill>(ward, 'letters.prefill', { patientId })).content.treatments.length > 0, 60_000, 200)
-    const draft = await value<Letter>(ward, 'letters.save', { patientId, content: complete(prefill!.content, prefill!.missing) })
+    await waitFor(async () => (prefill = await ward.value<Prefill>('letters.prefill', { patientId })).content.treatments.length > 0, 60_000, 200)
+    const draft = await ward.value<Letter>('letters.save', { patientId, content: complete(prefill!.content, prefill!.missing) })
     expect(draft.missing).toEqual([])
-    signed = await value<Letter>(ward, 'letters.sign', { letterId: draft.id, pdf: Buffer.from(await samplePdf('Lettre de liaison à la sortie')).toString('base64') })
+    signed = await ward.value<Letter>('letters.sign', { letterId: draft.id, pdf: Buffer.from(await samplePdf('Lettre de liaison à la sortie')).toString('base64') })
     expect(signed.status).toBe('signee')
 
     const search = `DocumentReference?subject=Patient/${patientId}&_tag=urn:chevet:tag|lettre-de-liaison-circuit`
@@ -131,28 +113,28 @@ describe('letters between workstations', () => {
         location: (stay.location ?? []).map((place) => ({ ...place, status: 'completed' as const })),
       })
     }
-    await signIn(office, 'secretaire')
-    const census = await value<{ entries: CensusEntry[] }>(office, 'census.list', {})
+    await office.signIn('secretaire')
+    const census = await office.value<{ entries: CensusEntry[] }>('census.list', {})
     expect(census.entries.map((e) => e.patient.id)).not.toContain(signed.patientId)
     // Her first sync round reads the stays that ended lately; the queue then brings the letter from the central.
     let mine: LetterSummary | undefined
-    await waitFor(async () => (mine = (await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})).letters.find((l) => l.id === signed.id)) !== undefined, 30_000, 500)
+    await waitFor(async () => (mine = (await office.value<{ letters: LetterSummary[] }>('letters.list', {})).letters.find((l) => l.id === signed.id)) !== undefined, 30_000, 500)
     expect(mine).toMatchObject({ status: 'signee', version: 1, patientId: signed.patientId, signedBy: signed.signedBy })
-    const here = await value<{ pdf: string }>(office, 'letters.signedPdf', { letterId: signed.id })
-    const there = await value<{ pdf: string }>(ward, 'letters.signedPdf', { letterId: signed.id })
+    const here = await office.value<{ pdf: string }>('letters.signedPdf', { letterId: signed.id })
+    const there = await ward.value<{ pdf: string }>('letters.signedPdf', { letterId: signed.id })
     expect(here.pdf).toBe(there.pdf)
-    const recipients = await value<{ recipients: { kind: string }[] }>(office, 'letters.recipients', { letterId: signed.id })
+    const recipients = await office.value<{ recipients: { kind: string }[] }>('letters.recipients', { letterId: signed.id })
     expect(recipients.recipients.map((r) => r.kind)).toContain('medecin-traitant')
     // The daily list: the patient sent home with no letter is named; the one whose letter exists is judged by the queue.
-    const { discharges } = await value<{ discharges: { patientId: string; familyName: string | null; dischargedAt: string }[] }>(office, 'letters.discharges', {})
+    const { discharges } = await office.value<{ discharges: { patientId: string; familyName: string | null; dischargedAt: string }[] }>('letters.discharges', {})
     expect(discharges.map((d) => d.patientId)).toContain(forgotten)
     expect(discharges.map((d) => d.patientId)).not.toContain(signed.patientId)
     expect(discharges.find((d) => d.patientId === forgotten)!.familyName).toBeTruthy()
     // The doctor's workstation, once its census has seen the discharge, still opens the letter of her patient.
-    await waitFor(async () => !(await value<{ entries: CensusEntry[] }>(ward, 'census.list', {})).entries.some((e) => e.patient.id === signed.patientId), 60_000, 500)
-    expect((await value<Letter>(ward, 'letters.get', { letterId: signed.id })).status).toBe('signee')
+    await waitFor(async () => !(await ward.value<{ entries: CensusEntry[] }>('census.list', {})).entries.some((e) => e.patient.id === signed.patientId), 60_000, 500)
+    expect((await ward.value<Letter>('letters.get', { letterId: signed.id })).status).toBe('signee')
     // Listing again imports nothing new and keeps one entry per letter.
-    const again = await value<{ letters: LetterSummary[] }>(office, 'letters.list', {})
+    const again = await office.value<{ letters: LetterSummary[] }>('letters.list', {})
     expect(again.letters.filter((l) => l.id === signed.id)).toHaveLength(1)
   })
 })

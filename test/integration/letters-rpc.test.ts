@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TRAINING_ESTABLISHMENT, composeServices, type Services } from '../../src-main/compose'
-import { loadConfig } from '../../src-main/config'
-import type { CensusEntry, Letter, LetterContent, LetterPreview, MissingItem, RpcResponse } from '../../src-main/contract'
+import { TRAINING_ESTABLISHMENT, type Services } from '../../src-main/compose'
+import type { Letter, LetterContent, LetterPreview, MissingItem } from '../../src-main/contract'
 import { createMemoryLogger } from '../../src-main/log'
-import { envKeyVault } from '../../src-main/store/key-vault'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
 import { waitFor } from '../fixtures/sync/training'
+import { openWorkstation, rpcOf } from '../fixtures/workstation'
 
 // The letters' RPC against a real training central: a doctor prefills from the synced chart, saves, submits and
 // previews; a secretary sees the letter in her unit's queue but cannot prefill (no access to prescriptions); an
@@ -20,29 +18,12 @@ let central: TrainingCentral
 let services: Services
 const log = createMemoryLogger()
 
-async function call<T>(method: string, params?: unknown): Promise<RpcResponse<T>> {
-  return (await services.dispatch({ method, ...(params === undefined ? {} : { params }) }, { origin: 'test' })) as RpcResponse<T>
-}
-
-async function value<T>(method: string, params?: unknown): Promise<T> {
-  const answer = await call<T>(method, params)
-  if (!answer.ok) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
-  return answer.value
-}
-
-async function signIn(key: string): Promise<CensusEntry[]> {
-  const member = central.hospital.staff.find((s) => s.key === key)!
-  await value('auth.signIn', { slotId: `virtual:${key}`, pin: member.pin })
-  let entries: CensusEntry[] = []
-  await waitFor(async () => (entries = (await value<{ entries: CensusEntry[] }>('census.list', {})).entries).length > 0, 60_000, 200)
-  return entries
-}
+const { call, value, signIn } = rpcOf(() => services, () => central)
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'chevet-letters-rpc-'))
   central = await startTrainingCentral({ dir: path.join(dir, 'central'), hospital: { pastPatients: 5, heavyObservations: 0 }, log })
-  const config = loadConfig({ CHEVET_DATA_DIR: path.join(dir, 'data'), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') })
-  services = await composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
+  services = await openWorkstation({ central, dir, log })
 }, 180_000)
 
 afterAll(async () => {

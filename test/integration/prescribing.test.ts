@@ -1,19 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { parseSearchRequest } from '@medplum/core'
 import type { Composition, MedicationRequest, Provenance } from '@medplum/fhirtypes'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { composeServices, type Services } from '../../src-main/compose'
-import { loadConfig } from '../../src-main/config'
-import type { CensusEntry, OrderInput, PaediatricFormReport, PrescribeResult, PrescriptionsList, QueueEntry, RpcResponse } from '../../src-main/contract'
+import type { Services } from '../../src-main/compose'
+import type { OrderInput, PaediatricFormReport, PrescribeResult, PrescriptionsList, QueueEntry } from '../../src-main/contract'
 import { createMemoryLogger } from '../../src-main/log'
-import { envKeyVault } from '../../src-main/store/key-vault'
 import { OVERRIDE_EXTENSION } from '../../src-main/prescribing/fhir'
 import { ageInYears } from '../../src-main/prescribing/checks'
 import { startTrainingCentral, type TrainingCentral } from '../../src-main/training/central'
 import { waitFor } from '../fixtures/sync/training'
+import { openWorkstation, rpcOf } from '../fixtures/workstation'
 
 // Prescribing end to end against a real training central: the paediatrician prescribes a tablet to a child under
 // 6, is blocked by the galenic alert, overrides it with a justification; the order and its Provenance reach the
@@ -26,23 +24,7 @@ let services: Services
 const log = createMemoryLogger()
 const today = new Date().toISOString().slice(0, 10)
 
-async function call<T>(method: string, params?: unknown): Promise<RpcResponse<T>> {
-  return (await services.dispatch({ method, ...(params === undefined ? {} : { params }) }, { origin: 'test' })) as RpcResponse<T>
-}
-
-async function value<T>(method: string, params?: unknown): Promise<T> {
-  const answer = await call<T>(method, params)
-  if (!answer.ok) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
-  return answer.value
-}
-
-async function signIn(key: string): Promise<CensusEntry[]> {
-  const member = central.hospital.staff.find((s) => s.key === key)!
-  await value('auth.signIn', { slotId: `virtual:${key}`, pin: member.pin })
-  let entries: CensusEntry[] = []
-  await waitFor(async () => (entries = (await value<{ entries: CensusEntry[] }>('census.list', {})).entries).length > 0, 60_000, 200)
-  return entries
-}
+const { call, value, signIn } = rpcOf(() => services, () => central)
 
 function centralSearch<T>(query: string): T[] {
   return central.fhir.repo.searchPage(parseSearchRequest(query)).matches as T[]
@@ -51,8 +33,7 @@ function centralSearch<T>(query: string): T[] {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'chevet-rx-'))
   central = await startTrainingCentral({ dir: path.join(dir, 'central'), hospital: { pastPatients: 40, heavyObservations: 0 }, log })
-  const config = loadConfig({ CHEVET_DATA_DIR: path.join(dir, 'data'), CHEVET_CENTRAL_URL: central.fhirUrl, CHEVET_TRAINING_DIR: path.join(dir, 'central') })
-  services = await composeServices({ config, shell: 'browser-host', keyVault: envKeyVault(randomBytes(32).toString('hex')), log })
+  services = await openWorkstation({ central, dir, log })
 }, 180_000)
 
 afterAll(async () => {
